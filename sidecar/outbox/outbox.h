@@ -1,0 +1,100 @@
+// Outbox: the publishing sidecar's durable log of events, one log per topic, plus the
+// per-subscription cursors that say how far each subscription has been acknowledged.
+//
+// Contract:
+//  - Append returns OK only after the records are durable under the configured sync policy
+//    (kEveryBatch: fdatasync'd; group commit lets many concurrent appends share one fdatasync).
+//  - Offsets are per topic, dense, starting at 0, never reused.
+//  - A record stays readable until retention removes it; retention never removes a record at or
+//    after the lowest cursor of the topic's subscriptions (an unacknowledged event is never lost),
+//    so the disk quota, not retention, bounds a stuck subscription: Append then answers
+//    ResourceExhausted and the publish endpoint answers 429.
+//  - After a crash, Open recovers every record that Append acknowledged; a torn or corrupt tail is
+//    truncated.
+// Thread-safety: all methods are safe to call from any thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/util/clock.h"
+#include "common/util/status.h"
+
+namespace zroute {
+
+struct OutboxRecord {
+  WallTime publish_time;
+  std::string key;      // partition key, empty when none
+  std::string payload;  // the encoded event (common/cloudevents/binary_format.h)
+};
+
+struct StoredRecord {
+  uint64_t offset = 0;
+  OutboxRecord record;
+};
+
+enum class SyncPolicy {
+  kEveryBatch,  // fdatasync before acknowledging each group commit (default)
+  kInterval,    // acknowledge after write(); fdatasync at most every sync_interval
+};
+
+struct OutboxOptions {
+  std::string dir;
+  SyncPolicy sync_policy = SyncPolicy::kEveryBatch;
+  Duration sync_interval = std::chrono::milliseconds(10);
+  uint64_t segment_bytes = 64ull << 20;
+  uint64_t disk_quota_bytes = 1ull << 30;  // all topics together
+};
+
+struct TopicRetention {
+  std::chrono::seconds max_age{0};  // 0 = no age limit
+  int64_t max_bytes = 0;            // 0 = no size limit
+};
+
+class Outbox {
+ public:
+  virtual ~Outbox() = default;
+
+  // Appends records to a topic's log, in order. Returns their offsets. See the contract above.
+  virtual StatusOr<std::vector<uint64_t>> Append(const std::string& topic,
+                                                 std::vector<OutboxRecord> records) = 0;
+
+  // Reads up to max_records records (and about max_bytes) with offset >= from. An offset below
+  // the first retained one starts at the first retained one.
+  virtual StatusOr<std::vector<StoredRecord>> Read(const std::string& topic, uint64_t from,
+                                                   size_t max_records, size_t max_bytes) const = 0;
+
+  // The offset the next Append will get (= number of records ever appended to the topic).
+  virtual uint64_t EndOffset(const std::string& topic) const = 0;
+  // The first offset still retained.
+  virtual uint64_t BeginOffset(const std::string& topic) const = 0;
+  // The first offset whose publish_time >= t (EndOffset when none): for replay by time.
+  virtual uint64_t OffsetForTime(const std::string& topic, WallTime t) const = 0;
+
+  // Cursor: every offset below it is acknowledged by the subscription. Persisted; may lag the
+  // in-memory value by a short interval (a redelivery after a crash is allowed, a loss is not).
+  virtual Status CommitCursor(const std::string& topic, const std::string& subscription,
+                              uint64_t offset) = 0;
+  virtual uint64_t Cursor(const std::string& topic, const std::string& subscription) const = 0;
+  // Forgets a subscription's cursor (the subscription was deleted).
+  virtual Status DropCursor(const std::string& topic, const std::string& subscription) = 0;
+
+  // Topics that have a log on disk.
+  virtual std::vector<std::string> Topics() const = 0;
+
+  // Removes whole segments past retention (and below every cursor of the topic).
+  virtual Status ApplyRetention(const std::string& topic, const TopicRetention& retention,
+                                WallTime now) = 0;
+
+  virtual uint64_t DiskBytes() const = 0;
+
+  // Flushes and fsyncs everything; further Appends fail. Idempotent.
+  virtual Status Close() = 0;
+};
+
+// The file-backed outbox (segment files in options.dir/<topic>/). Recovers on open.
+StatusOr<std::unique_ptr<Outbox>> OpenOutbox(const OutboxOptions& options, Clock& clock);
+
+}  // namespace zroute
