@@ -1,0 +1,27 @@
+#include "common/util/wakeup.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+
+namespace zroute {
+
+Wakeup::Wakeup() : fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (fd_ < 0) std::abort();  // out of file descriptors at start-up: nothing sensible to do
+}
+
+Wakeup::~Wakeup() { close(fd_); }
+
+void Wakeup::Notify() {
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(fd_, &one, sizeof(one));
+}
+
+void Wakeup::Drain() {
+  uint64_t value;
+  [[maybe_unused]] ssize_t n = read(fd_, &value, sizeof(value));
+}
+
+}  // namespace zroute

@@ -1,0 +1,39 @@
+// Control protocol messages between sidecars and the operator (see wire_format.h and
+// docs/wire_format.md). Bodies are JSON objects; the typed views below are what each side reads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/util/status.h"
+#include "common/wire/wire_format.h"
+
+namespace zroute::wire {
+
+struct ControlMessage {
+  ControlCommand command = ControlCommand::kPing;
+  nlohmann::json body = nlohmann::json::object();
+};
+
+std::string EncodeControlMessage(const ControlMessage& message);
+// InvalidArgument for an unknown version/command or a body that is not a JSON object.
+StatusOr<ControlMessage> DecodeControlMessage(std::string_view frame);
+
+// What a sidecar tells the operator about itself.
+struct SidecarInfo {
+  std::string sidecar_id;     // unique per sidecar process (pod name + start nonce)
+  std::string app_id;
+  std::string namespace_ = "default";
+  std::string pod;
+  std::string data_endpoint;  // where its link ROUTER listens, e.g. tcp://127.0.0.1:3600
+  std::string public_key;     // CURVE public key (Z85), empty when links are not encrypted
+  bool operator==(const SidecarInfo&) const = default;
+};
+
+nlohmann::json SidecarInfoToJson(const SidecarInfo& info);
+StatusOr<SidecarInfo> SidecarInfoFromJson(const nlohmann::json& j);
+
+}  // namespace zroute::wire

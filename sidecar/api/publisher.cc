@@ -1,0 +1,97 @@
+#include "sidecar/api/publisher.h"
+
+#include <algorithm>
+
+#include "common/cloudevents/binary_format.h"
+#include "common/util/ids.h"
+
+namespace zroute {
+
+bool IsValidTopicName(const std::string& name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return std::isalnum(static_cast<unsigned char>(name.front())) && std::isalnum(static_cast<unsigned char>(name.back()));
+}
+
+Publisher::Publisher(const SidecarConfig& config, TableHolder& table, Outbox& outbox, Clock& clock,
+                     SidecarMetrics& metrics, std::function<void(const std::string&)> on_appended)
+    : config_(config), table_(table), outbox_(outbox), clock_(clock), metrics_(metrics),
+      on_appended_(std::move(on_appended)) {}
+
+StatusOr<std::vector<std::string>> Publisher::PublishHttp(const std::string& topic_name, const HttpHeaders& headers,
+                                                          const std::string& body) {
+  auto reject = [this](const char* reason, Status s) {
+    metrics_.publish_rejected.With({reason}).Increment();
+    return s;
+  };
+  if (!IsValidTopicName(topic_name)) {
+    return reject("bad_topic", Status::InvalidArgument("topic name '" + topic_name.substr(0, 64) +
+                                                       "' is not a valid resource name"));
+  }
+  RoutingTablePtr table = table_.Get();
+  if (!table) return reject("not_ready", Status::Unavailable("routing table not loaded yet"));
+  std::string topic_key = config_.namespace_ + "/" + topic_name;
+  const Topic* topic = table->FindTopic(topic_key);
+  if (!topic) return reject("unknown_topic", Status::NotFound("unknown topic '" + topic_name + "'"));
+  const auto& allowed = topic->spec.allowed_publishers;
+  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), config_.app_id) == allowed.end()) {
+    return reject("forbidden", Status::PermissionDenied("app '" + config_.app_id + "' may not publish to topic '" +
+                                                        topic_name + "'"));
+  }
+
+  DecodeLimits limits;
+  limits.max_event_bytes = static_cast<size_t>(std::max<int64_t>(1, topic->spec.max_event_bytes));
+  WrapDefaults wrap;
+  wrap.source = "zroute://" + config_.namespace_ + "/" + config_.app_id;
+  wrap.type = "zroute.published";
+  wrap.new_id = [] { return NewUuid(); };
+  wrap.now_rfc3339 = [this] { return FormatRfc3339(clock_.WallNow()); };
+  auto events = DecodeHttpRequest(headers, body, limits, wrap);
+  if (!events.ok()) {
+    return reject(events.status().code() == StatusCode::kTooLarge ? "too_large" : "malformed", events.status());
+  }
+  if (events->empty()) return reject("malformed", Status::InvalidArgument("batch holds no events"));
+  ZR_RETURN_IF_ERROR(Store(topic_key, *topic, *events));
+  std::vector<std::string> ids;
+  ids.reserve(events->size());
+  for (auto& e : *events) ids.push_back(std::move(e.id));
+  return ids;
+}
+
+Status Publisher::PublishInternal(const std::string& topic_key, std::vector<CloudEvent> events) {
+  RoutingTablePtr table = table_.Get();
+  if (!table) return Status::Unavailable("routing table not loaded yet");
+  const Topic* topic = table->FindTopic(topic_key);
+  if (!topic) return Status::NotFound("unknown topic '" + topic_key + "'");
+  return Store(topic_key, *topic, events);
+}
+
+Status Publisher::Store(const std::string& topic_key, const Topic& topic, std::vector<CloudEvent>& events) {
+  MonoTime start = clock_.Now();
+  WallTime now = clock_.WallNow();
+  std::vector<OutboxRecord> records;
+  records.reserve(events.size());
+  for (const auto& e : events) {
+    OutboxRecord r;
+    r.publish_time = now;
+    if (auto key = e.Attribute(topic.spec.partition_key_attribute)) r.key = *key;
+    AppendEventBinary(e, &r.payload);
+    records.push_back(std::move(r));
+  }
+  auto offsets = outbox_.Append(topic_key, std::move(records));
+  if (!offsets.ok()) {
+    metrics_.publish_rejected.With({offsets.status().code() == StatusCode::kResourceExhausted ? "quota" : "storage"})
+        .Increment();
+    return offsets.status();
+  }
+  metrics_.published.With({topic_key}).Increment(static_cast<double>(events.size()));
+  metrics_.publish_latency.With({}, LatencyBuckets())
+      .Observe(std::chrono::duration<double>(clock_.Now() - start).count());
+  on_appended_(topic_key);
+  return Status::OK();
+}
+
+}  // namespace zroute

@@ -1,0 +1,53 @@
+// Publisher: the publish path. Turns an app's HTTP request into durable outbox records.
+//
+// A request is checked against the current routing table (topic known, this app allowed to
+// publish to it), decoded into CloudEvents (binary, structured, batched or plain), encoded in the
+// binary event format and appended to the topic's outbox log. Success means durable: the caller
+// answers 202 only then. Nothing is stored when any event of a request is invalid.
+// Thread-safety: called concurrently from HTTP threads; holds no lock of its own.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/cloudevents/cloud_event.h"
+#include "common/cloudevents/http_binding.h"
+#include "common/util/clock.h"
+#include "common/util/status.h"
+#include "sidecar/outbox/outbox.h"
+#include "sidecar/routing/table_holder.h"
+#include "sidecar/sidecar_config.h"
+#include "sidecar/sidecar_metrics.h"
+
+namespace zroute {
+
+class Publisher {
+ public:
+  // on_appended(topic_key) is called after each durable append (it wakes the dispatcher).
+  Publisher(const SidecarConfig& config, TableHolder& table, Outbox& outbox, Clock& clock,
+            SidecarMetrics& metrics, std::function<void(const std::string&)> on_appended);
+
+  // Publishes what an app sent to POST /v1/publish/{topic}. Returns the event ids.
+  StatusOr<std::vector<std::string>> PublishHttp(const std::string& topic, const HttpHeaders& headers,
+                                                 const std::string& body);
+
+  // Publishes events built inside the sidecar (dead letters). `topic_key` is "ns/name".
+  // Permission checks are skipped: the sidecar itself is the publisher.
+  Status PublishInternal(const std::string& topic_key, std::vector<CloudEvent> events);
+
+ private:
+  Status Store(const std::string& topic_key, const Topic& topic, std::vector<CloudEvent>& events);
+
+  const SidecarConfig& config_;
+  TableHolder& table_;
+  Outbox& outbox_;
+  Clock& clock_;
+  SidecarMetrics& metrics_;
+  std::function<void(const std::string&)> on_appended_;
+};
+
+// True for a topic name that can be a Kubernetes object name (DNS-1123 subdomain, ≤ 253).
+bool IsValidTopicName(const std::string& name);
+
+}  // namespace zroute

@@ -1,0 +1,64 @@
+#include "sidecar/delivery/app_client.h"
+
+#include <httplib.h>
+
+#include "common/cloudevents/http_binding.h"
+
+namespace zroute {
+
+DeliveryOutcome ClassifyStatus(int status) {
+  if (status >= 200 && status < 300) return DeliveryOutcome::kDelivered;
+  if (status == 0 || status == 408 || status == 409 || status == 429 || status >= 500) return DeliveryOutcome::kRetry;
+  return DeliveryOutcome::kFinal;
+}
+
+std::optional<std::chrono::milliseconds> ParseRetryAfter(const std::string& value) {
+  if (value.empty() || value.size() > 10) return std::nullopt;
+  int64_t seconds = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9') return std::nullopt;
+    seconds = seconds * 10 + (c - '0');
+  }
+  return std::chrono::milliseconds(std::min<int64_t>(seconds, 3600) * 1000);
+}
+
+AppClient::AppClient(const std::string& host, int port) : client_(std::make_unique<httplib::Client>(host, port)) {
+  client_->set_tcp_nodelay(true);
+  client_->set_keep_alive(true);
+  client_->set_connection_timeout(std::chrono::seconds(2));
+}
+
+AppClient::~AppClient() = default;
+
+DeliveryResult AppClient::Deliver(const std::string& route, const CloudEvent& event, std::chrono::milliseconds timeout) {
+  HttpHeaders ce_headers;
+  std::string body;
+  EncodeBinaryMode(event, &ce_headers, &body);
+  httplib::Headers headers;
+  std::string content_type = "application/octet-stream";
+  for (auto& [name, value] : ce_headers) {
+    if (name == "content-type") {
+      content_type = value;
+    } else {
+      headers.emplace(name, value);
+    }
+  }
+  client_->set_read_timeout(timeout);
+  client_->set_write_timeout(timeout);
+  auto res = client_->Post(route, headers, body, content_type);
+  DeliveryResult r;
+  if (!res) {
+    r.outcome = DeliveryOutcome::kRetry;
+    r.error = httplib::to_string(res.error());
+    return r;
+  }
+  r.status = res->status;
+  r.outcome = ClassifyStatus(res->status);
+  if (r.outcome != DeliveryOutcome::kDelivered) {
+    r.error = res->body.substr(0, 256);
+    if (res->status == 429 || res->status == 503) r.retry_after = ParseRetryAfter(res->get_header_value("Retry-After"));
+  }
+  return r;
+}
+
+}  // namespace zroute

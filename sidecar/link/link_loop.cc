@@ -1,0 +1,319 @@
+#include "sidecar/link/link_loop.h"
+
+#include <future>
+
+#include "common/cloudevents/binary_format.h"
+#include "common/util/logging.h"
+#include "common/wire/wire_format.h"
+
+namespace zroute {
+
+LinkLoop::LinkLoop(const SidecarConfig& config, zmq::context_t& context, Clock& clock, TableHolder& table,
+                   Outbox& outbox, SidecarMetrics& metrics, DeliveryPool::DeadLetterFn dead_letter)
+    : config_(config), context_(context), clock_(clock), table_(table), outbox_(outbox), metrics_(metrics),
+      router_(context, zmq::socket_type::router),
+      dispatcher_(outbox, clock, metrics),
+      peers_(context, config, clock, metrics),
+      pool_(config, clock, metrics, std::move(dead_letter), [this](const DeliveryTask& t, Completion c) {
+        {
+          std::lock_guard<std::mutex> lock(posted_mu_);
+          completed_.push_back({t.peer, t.delivery_id, t.subscription, t.event.id, c});
+        }
+        wakeup_.Notify();
+      }) {}
+
+LinkLoop::~LinkLoop() { Stop(); }
+
+StatusOr<std::string> LinkLoop::Start(const wire::SidecarInfo& self_without_endpoint) {
+  std::string endpoint;
+  try {
+    router_.set(zmq::sockopt::router_mandatory, 1);
+    router_.set(zmq::sockopt::linger, 1000);  // let the last acks out on shutdown
+    router_.set(zmq::sockopt::maxmsgsize, wire::kMaxFrameBytes);
+    router_.set(zmq::sockopt::rcvhwm, 10000);
+    std::string bind = "tcp://" + config_.data_host + ":" + (config_.data_port == 0 ? "*" : std::to_string(config_.data_port));
+    router_.bind(bind);
+    endpoint = router_.get(zmq::sockopt::last_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable(std::string("cannot bind data port: ") + e.what());
+  }
+  // Peers dial the advertised host (the pod IP in a cluster), at the port actually bound.
+  std::string port = endpoint.substr(endpoint.rfind(':') + 1);
+  std::string host = config_.data_advertise_host.empty() ? config_.data_host : config_.data_advertise_host;
+  wire::SidecarInfo self = self_without_endpoint;
+  self.data_endpoint = "tcp://" + host + ":" + port;
+
+  std::string cache = config_.outbox_dir.empty() ? "" : config_.outbox_dir + "/routing-table.json";
+  control_ = std::make_unique<ControlChannel>(context_, config_, self, clock_, table_, metrics_, cache);
+  try {
+    control_->Start();
+  } catch (const zmq::error_t& e) {
+    return Status::InvalidArgument(std::string("bad operator endpoint: ") + e.what());
+  }
+  pool_.Start();
+  thread_ = std::thread([this] { Run(); });
+  return self.data_endpoint;
+}
+
+void LinkLoop::NotifyAppended(const std::string&) {
+  appended_.store(true, std::memory_order_release);
+  wakeup_.Notify();
+}
+
+void LinkLoop::Stop() {
+  if (!thread_.joinable()) return;
+  stopping_.store(true);
+  wakeup_.Notify();
+  thread_.join();
+}
+
+void LinkLoop::Call(std::function<void()> fn) {
+  if (!thread_.joinable() || stopping_.load()) return;
+  auto done = std::make_shared<std::promise<void>>();
+  auto future = done->get_future();
+  {
+    std::lock_guard<std::mutex> lock(posted_mu_);
+    posted_.push_back([fn = std::move(fn), done] {
+      fn();
+      done->set_value();
+    });
+  }
+  wakeup_.Notify();
+  future.wait_for(std::chrono::seconds(5));
+}
+
+std::vector<SubscriptionProgress> LinkLoop::Progress() {
+  auto out = std::make_shared<std::vector<SubscriptionProgress>>();
+  Call([this, out] { *out = dispatcher_.Progress(); });
+  return *out;
+}
+
+Status LinkLoop::Rewind(const std::string& subscription_key, uint64_t offset) {
+  auto result = std::make_shared<Status>(Status::Unavailable("sidecar is stopping"));
+  Call([this, result, subscription_key, offset] { *result = dispatcher_.Rewind(subscription_key, offset); });
+  return *result;
+}
+
+void LinkLoop::RunPosted() {
+  std::deque<std::function<void()>> work;
+  {
+    std::lock_guard<std::mutex> lock(posted_mu_);
+    work.swap(posted_);
+  }
+  for (auto& fn : work) fn();
+}
+
+nlohmann::json LinkLoop::LoadReport() {
+  nlohmann::json subs = nlohmann::json::array();
+  for (const auto& p : dispatcher_.Progress()) {
+    subs.push_back({{"subscription", p.subscription}, {"topic", p.topic}, {"appId", p.app_id},
+                    {"lag", p.lag()}, {"inFlight", p.in_flight}});
+  }
+  return {{"subscriptions", subs}, {"consumer", {{"inProgress", pool_.InProgress()}}}};
+}
+
+void LinkLoop::Run() {
+  MonoTime last_report{};
+  MonoTime last_timeout_check = clock_.Now();
+  nlohmann::json report = LoadReport();
+  while (true) {
+    std::vector<zmq::pollitem_t> items;
+    items.push_back({nullptr, wakeup_.fd(), ZMQ_POLLIN, 0});
+    items.push_back({router_.handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({control_->socket().handle(), 0, ZMQ_POLLIN, 0});
+    peers_.AddPollItems(&items);
+    try {
+      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(100));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) ZR_LOG(kError, "link", "poll failed", {{"error", e.what()}});
+    }
+    if (items[0].revents & ZMQ_POLLIN) wakeup_.Drain();
+    if (items[1].revents & ZMQ_POLLIN) OnInbound();
+    if (items[2].revents & ZMQ_POLLIN) control_->OnReadable();
+    for (size_t i = 3; i < items.size(); ++i) {
+      if (items[i].revents & ZMQ_POLLIN) peers_.OnReadable(i - 3, dispatcher_);
+    }
+    operator_connected_.store(control_->connected());
+
+    RoutingTablePtr table = table_.Get();
+    if (table != installed_) {
+      installed_ = table;
+      if (table) {
+        peers_.OnTable(*table);
+        dispatcher_.OnTable(table);
+      }
+    }
+    DrainCompletions();
+    RunPosted();
+    appended_.store(false, std::memory_order_acquire);
+    dispatcher_.Pump(peers_);
+    peers_.Flush(dispatcher_);
+    FlushReplies();
+
+    MonoTime now = clock_.Now();
+    peers_.Tick(dispatcher_);
+    if (now - last_report >= config_.heartbeat_interval) {
+      report = LoadReport();
+      last_report = now;
+    }
+    control_->Tick(report);
+    if (now - last_timeout_check > std::chrono::seconds(1)) {
+      dispatcher_.CheckTimeouts();
+      last_timeout_check = now;
+    }
+    if (stopping_.load()) break;
+  }
+
+  // Drain: deliveries under way may finish; everything else goes back to its publisher.
+  pool_.Drain(clock_.Now() + config_.drain_timeout);
+  OnInbound();  // events that arrived meanwhile are handed back (stopping_ is set)
+  DrainCompletions();
+  FlushReplies();
+  RunPosted();
+}
+
+void LinkLoop::OnInbound() {
+  while (true) {
+    std::vector<zmq::message_t> parts;
+    try {
+      zmq::message_t identity;
+      if (!router_.recv(identity, zmq::recv_flags::dontwait)) return;
+      parts.push_back(std::move(identity));
+      while (parts.back().more()) {
+        zmq::message_t part;
+        if (!router_.recv(part, zmq::recv_flags::dontwait)) break;
+        parts.push_back(std::move(part));
+      }
+    } catch (const zmq::error_t& e) {
+      ZR_LOG(kWarn, "link", "inbound receive failed", {{"error", e.what()}});
+      return;
+    }
+    if (parts.size() != 2) {
+      metrics_.link_rejected.With({"malformed"}).Increment();
+      continue;
+    }
+    std::string peer = parts[0].to_string();
+    auto decoded = wire::DecodeLinkMessage(parts[1].to_string_view());
+    if (!decoded.ok()) {
+      metrics_.link_rejected.With({"malformed"}).Increment();
+      continue;
+    }
+    auto reply = [&](const wire::LinkMessage& m) {
+      std::string frame = wire::EncodeLinkMessage(m);
+      try {
+        router_.send(zmq::buffer(peer), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+        router_.send(zmq::buffer(frame), zmq::send_flags::dontwait);
+      } catch (const zmq::error_t&) {
+        // The peer went away; it will say HELLO again.
+      }
+    };
+    if (auto* events = std::get_if<wire::Events>(&*decoded)) {
+      HandleEvents(peer, std::move(*events));
+    } else if (std::holds_alternative<wire::Hello>(*decoded)) {
+      Inbound& in = inbound_[peer];
+      uint32_t grant = config_.link_window > in.outstanding ? config_.link_window - in.outstanding : 0;
+      reply(wire::Credit{stopping_.load() ? 0 : grant});
+    } else if (std::holds_alternative<wire::Heartbeat>(*decoded)) {
+      reply(wire::Heartbeat{});
+    } else {
+      metrics_.link_rejected.With({"unexpected"}).Increment();
+    }
+  }
+}
+
+void LinkLoop::HandleEvents(const std::string& peer, wire::Events events) {
+  Inbound& in = inbound_[peer];
+  RoutingTablePtr table = table_.Get();
+  for (auto& frame : events.events) {
+    ++in.outstanding;
+    auto nack = [&](wire::NackReason reason) {
+      in.nacks[reason].push_back(frame.delivery_id);
+      --in.outstanding;
+      ++in.credit_back;
+    };
+    if (stopping_.load()) {
+      nack(wire::NackReason::kShuttingDown);
+      continue;
+    }
+    if (in.outstanding > 2 * config_.link_window) {
+      nack(wire::NackReason::kOverloaded);
+      continue;
+    }
+    const Subscription* sub = table ? table->FindSubscription(frame.subscription) : nullptr;
+    if (!sub || sub->spec.app_id != config_.app_id || sub->meta.namespace_ != config_.namespace_) {
+      metrics_.link_rejected.With({"unknown_subscription"}).Increment();
+      nack(wire::NackReason::kUnknownSubscription);
+      continue;
+    }
+    auto event = DecodeEventBinary(frame.payload);
+    if (!event.ok()) {
+      metrics_.link_rejected.With({"undecodable"}).Increment();
+      nack(wire::NackReason::kRejected);
+      continue;
+    }
+    if (dedupe_.Contains(frame.subscription, event->id)) {
+      metrics_.duplicates.With({frame.subscription}).Increment();
+      in.acks.push_back(frame.delivery_id);
+      --in.outstanding;
+      ++in.credit_back;
+      continue;
+    }
+    DeliveryTask task;
+    task.peer = peer;
+    task.delivery_id = frame.delivery_id;
+    task.topic = std::move(frame.topic);
+    task.subscription = std::move(frame.subscription);
+    task.table = table;
+    task.sub = sub;
+    task.event = std::move(event).value();
+    pool_.Submit(std::move(task));
+  }
+}
+
+void LinkLoop::DrainCompletions() {
+  std::deque<Completed> done;
+  {
+    std::lock_guard<std::mutex> lock(posted_mu_);
+    done.swap(completed_);
+  }
+  for (auto& c : done) {
+    Inbound& in = inbound_[c.peer];
+    if (in.outstanding > 0) --in.outstanding;
+    ++in.credit_back;
+    if (c.completion == Completion::kAcked) {
+      dedupe_.Add(c.subscription, c.event_id);
+      in.acks.push_back(c.delivery_id);
+    } else {
+      in.nacks[wire::NackReason::kShuttingDown].push_back(c.delivery_id);
+    }
+  }
+}
+
+void LinkLoop::FlushReplies() {
+  for (auto& [peer, in] : inbound_) {
+    if (in.acks.empty() && in.nacks.empty() && in.credit_back == 0) continue;
+    auto send = [&](const wire::LinkMessage& m) {
+      std::string frame = wire::EncodeLinkMessage(m);
+      try {
+        router_.send(zmq::buffer(peer), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+        router_.send(zmq::buffer(frame), zmq::send_flags::dontwait);
+      } catch (const zmq::error_t&) {
+      }
+    };
+    // Credit goes back with the acks unless we are stopping (then no more events, please).
+    uint32_t credit = stopping_.load() ? 0 : in.credit_back;
+    if (!in.acks.empty() || in.nacks.empty()) {
+      send(wire::Ack{std::move(in.acks), credit});
+      credit = 0;
+    }
+    for (auto& [reason, ids] : in.nacks) {
+      send(wire::Nack{std::move(ids), reason, credit});
+      credit = 0;
+    }
+    in.acks.clear();
+    in.nacks.clear();
+    in.credit_back = 0;
+  }
+}
+
+}  // namespace zroute

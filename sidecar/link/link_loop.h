@@ -1,0 +1,106 @@
+// LinkLoop: the sidecar's one ZeroMQ thread. It owns every socket: the inbound ROUTER (events
+// from publishing sidecars), the outgoing peer links (PeerLinks), and the control channel to the
+// operator; it drives the Dispatcher (publishing side) and feeds the DeliveryPool (consuming side).
+//
+// Other threads talk to it by posting: NotifyAppended (a publish made events durable) and
+// delivery completions; both wake the loop through an eventfd polled beside the sockets.
+// Stop() drains: new inbound events are handed back (NACK), in-flight deliveries get until the
+// drain deadline, the rest are handed back, then the loop exits.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "common/util/clock.h"
+#include "common/util/wakeup.h"
+#include "sidecar/delivery/dedupe_window.h"
+#include "sidecar/delivery/delivery_pool.h"
+#include "sidecar/link/dispatcher.h"
+#include "sidecar/link/peer_links.h"
+#include "sidecar/routing/control_channel.h"
+#include "sidecar/routing/table_holder.h"
+#include "sidecar/sidecar_config.h"
+#include "sidecar/sidecar_metrics.h"
+
+namespace zroute {
+
+class LinkLoop {
+ public:
+  LinkLoop(const SidecarConfig& config, zmq::context_t& context, Clock& clock, TableHolder& table,
+           Outbox& outbox, SidecarMetrics& metrics, DeliveryPool::DeadLetterFn dead_letter);
+  ~LinkLoop();
+
+  // Binds the inbound socket (port 0 = any) and returns the bound endpoint, then starts the thread.
+  StatusOr<std::string> Start(const wire::SidecarInfo& self_without_endpoint);
+  // Any thread: events were appended to this topic.
+  void NotifyAppended(const std::string& topic_key);
+  // Any thread: drains and joins (see class comment). Idempotent.
+  void Stop();
+
+  // Any thread: a snapshot of per-subscription progress (taken on the loop thread).
+  std::vector<SubscriptionProgress> Progress();
+  // Any thread: rewinds a subscription's cursor on this publisher (replay).
+  Status Rewind(const std::string& subscription_key, uint64_t offset);
+  bool operator_connected() const { return operator_connected_.load(); }
+
+ private:
+  struct Inbound {
+    uint32_t outstanding = 0;  // events received and not yet acked
+    std::vector<uint64_t> acks;
+    std::map<wire::NackReason, std::vector<uint64_t>> nacks;
+    uint32_t credit_back = 0;
+  };
+  struct Completed {
+    std::string peer;
+    uint64_t delivery_id;
+    std::string subscription;
+    std::string event_id;
+    Completion completion;
+  };
+
+  void Run();
+  void OnInbound();
+  void HandleEvents(const std::string& peer, wire::Events events);
+  void DrainCompletions();
+  void FlushReplies();
+  void RunPosted();
+  nlohmann::json LoadReport();
+  // Runs fn on the loop thread and waits for it.
+  void Call(std::function<void()> fn);
+
+  const SidecarConfig& config_;
+  zmq::context_t& context_;
+  Clock& clock_;
+  TableHolder& table_;
+  Outbox& outbox_;
+  SidecarMetrics& metrics_;
+
+  zmq::socket_t router_;
+  std::unique_ptr<ControlChannel> control_;
+  Dispatcher dispatcher_;
+  PeerLinks peers_;
+  DeliveryPool pool_;
+  DedupeWindow dedupe_{100000};
+  std::map<std::string, Inbound> inbound_;  // by publisher identity
+  RoutingTablePtr installed_;
+
+  Wakeup wakeup_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> operator_connected_{false};
+  std::atomic<bool> appended_{false};
+  std::mutex posted_mu_;  // guards completed_ and posted_
+  std::deque<Completed> completed_;
+  std::deque<std::function<void()>> posted_;
+};
+
+}  // namespace zroute

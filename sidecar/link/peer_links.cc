@@ -1,0 +1,177 @@
+#include "sidecar/link/peer_links.h"
+
+#include "common/util/logging.h"
+#include "common/wire/wire_format.h"
+
+namespace zroute {
+
+struct PeerLinks::Peer {
+  std::string sidecar_id;
+  std::string endpoint;
+  zmq::socket_t socket;
+  uint32_t credit = 0;
+  bool alive = false;  // has answered since the last HELLO
+  MonoTime last_heard{};
+  MonoTime last_sent{};
+  MonoTime last_hello{};
+  std::string batch;  // encoded event frames waiting for Flush
+  size_t batch_count = 0;
+};
+
+namespace {
+constexpr size_t kMaxBatchEvents = 128;
+constexpr size_t kMaxBatchBytes = 1 << 20;
+}  // namespace
+
+PeerLinks::PeerLinks(zmq::context_t& context, const SidecarConfig& config, Clock& clock, SidecarMetrics& metrics)
+    : context_(context), config_(config), clock_(clock), metrics_(metrics) {}
+
+PeerLinks::~PeerLinks() = default;
+
+PeerLinks::Peer& PeerLinks::GetOrConnect(const Endpoint& endpoint) {
+  auto& slot = peers_[endpoint.sidecar_id];
+  if (slot) return *slot;
+  slot = std::make_unique<Peer>();
+  Peer& p = *slot;
+  p.sidecar_id = endpoint.sidecar_id;
+  p.endpoint = endpoint.data_endpoint;
+  p.socket = zmq::socket_t(context_, zmq::socket_type::dealer);
+  p.socket.set(zmq::sockopt::routing_id, config_.sidecar_id);
+  p.socket.set(zmq::sockopt::linger, 0);
+  p.socket.set(zmq::sockopt::immediate, 1);  // never queue events to a peer not connected
+  p.socket.set(zmq::sockopt::sndhwm, 10000);
+  p.socket.set(zmq::sockopt::maxmsgsize, wire::kMaxFrameBytes);
+  p.socket.set(zmq::sockopt::reconnect_ivl, 100);
+  p.socket.set(zmq::sockopt::reconnect_ivl_max, 2000);
+  try {
+    p.socket.connect(p.endpoint);
+  } catch (const zmq::error_t& e) {
+    ZR_LOG(kError, "link", "connect failed", {{"peer", p.sidecar_id}, {"endpoint", p.endpoint}, {"error", e.what()}});
+  }
+  metrics_.peers.With({}).Set(static_cast<double>(peers_.size()));
+  return p;
+}
+
+uint32_t PeerLinks::Credit(const Endpoint& endpoint) {
+  Peer& p = GetOrConnect(endpoint);
+  MonoTime now = clock_.Now();
+  if (!p.alive && now - p.last_hello >= config_.heartbeat_interval) {
+    p.last_hello = now;
+    p.credit = 0;
+    SendFrame(p, wire::EncodeLinkMessage(wire::Hello{config_.sidecar_id, config_.app_id}), nullptr);
+  }
+  return p.credit;
+}
+
+void PeerLinks::Send(const Endpoint& endpoint, wire::EventFrame frame) {
+  Peer& p = GetOrConnect(endpoint);
+  if (p.credit > 0) --p.credit;
+  wire::AppendEventFrame(&p.batch, frame);
+  ++p.batch_count;
+}
+
+void PeerLinks::SendFrame(Peer& p, const std::string& frame, Dispatcher* dispatcher) {
+  bool sent = false;
+  try {
+    sent = p.socket.send(zmq::buffer(frame), zmq::send_flags::dontwait).has_value();
+  } catch (const zmq::error_t& e) {
+    ZR_LOG(kWarn, "link", "send failed", {{"peer", p.sidecar_id}, {"error", e.what()}});
+  }
+  p.last_sent = clock_.Now();
+  if (!sent && dispatcher) MarkLost(p, *dispatcher);
+}
+
+void PeerLinks::Flush(Dispatcher& dispatcher) {
+  for (auto& [id, peer] : peers_) {
+    Peer& p = *peer;
+    if (p.batch_count == 0) continue;
+    std::string message;
+    message.reserve(p.batch.size() + 12);
+    wire::AppendEventsHeader(&message, p.batch_count);
+    message += p.batch;
+    p.batch.clear();
+    p.batch_count = 0;
+    SendFrame(p, message, &dispatcher);
+  }
+}
+
+void PeerLinks::MarkLost(Peer& p, Dispatcher& dispatcher) {
+  if (p.alive) ZR_LOG(kWarn, "link", "peer lost", {{"peer", p.sidecar_id}});
+  p.alive = false;
+  p.credit = 0;
+  p.batch.clear();
+  p.batch_count = 0;
+  dispatcher.OnPeerLost(p.sidecar_id);
+}
+
+void PeerLinks::OnTable(const RoutingTable& table) {
+  for (auto it = peers_.begin(); it != peers_.end();) {
+    if (table.FindEndpoint(it->first) == nullptr) {
+      it = peers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  metrics_.peers.With({}).Set(static_cast<double>(peers_.size()));
+}
+
+void PeerLinks::AddPollItems(std::vector<zmq::pollitem_t>* items) {
+  poll_order_.clear();
+  for (auto& [id, peer] : peers_) {
+    items->push_back({peer->socket.handle(), 0, ZMQ_POLLIN, 0});
+    poll_order_.push_back(peer.get());
+  }
+}
+
+void PeerLinks::OnReadable(size_t index, Dispatcher& dispatcher) {
+  if (index >= poll_order_.size()) return;
+  Peer& p = *poll_order_[index];
+  while (true) {
+    zmq::message_t msg;
+    zmq::recv_result_t got;
+    try {
+      got = p.socket.recv(msg, zmq::recv_flags::dontwait);
+    } catch (const zmq::error_t&) {
+      return;
+    }
+    if (!got) return;
+    auto decoded = wire::DecodeLinkMessage(msg.to_string_view());
+    if (!decoded.ok()) {
+      metrics_.link_rejected.With({"malformed"}).Increment();
+      continue;
+    }
+    p.last_heard = clock_.Now();
+    p.alive = true;
+    std::visit(
+        [&](auto&& m) {
+          using T = std::decay_t<decltype(m)>;
+          if constexpr (std::is_same_v<T, wire::Ack>) {
+            for (uint64_t id : m.delivery_ids) dispatcher.OnAck(id);
+            p.credit += m.credit;
+          } else if constexpr (std::is_same_v<T, wire::Nack>) {
+            for (uint64_t id : m.delivery_ids) dispatcher.OnNack(id, m.reason);
+            p.credit += m.credit;
+          } else if constexpr (std::is_same_v<T, wire::Credit>) {
+            p.credit += m.credit;
+          }
+        },
+        *decoded);
+  }
+}
+
+void PeerLinks::Tick(Dispatcher& dispatcher) {
+  MonoTime now = clock_.Now();
+  for (auto& [id, peer] : peers_) {
+    Peer& p = *peer;
+    if (p.alive && now - p.last_heard > config_.peer_timeout) MarkLost(p, dispatcher);
+    if (!p.alive && now - p.last_hello >= config_.heartbeat_interval) {
+      p.last_hello = now;
+      p.credit = 0;
+      SendFrame(p, wire::EncodeLinkMessage(wire::Hello{config_.sidecar_id, config_.app_id}), nullptr);
+    } else if (p.alive && now - p.last_sent >= config_.heartbeat_interval) {
+      SendFrame(p, wire::EncodeLinkMessage(wire::Heartbeat{}), &dispatcher);
+    }
+  }
+}
+
+}  // namespace zroute

@@ -1,0 +1,62 @@
+// PeerLinks: this sidecar's outgoing links to consumer replicas, one ZeroMQ DEALER per peer
+// sidecar, connected lazily the first time there is something to send to it.
+//
+// Flow control is credit-based: a link starts with no credit and sends HELLO; the consumer
+// answers with CREDIT(n) from its free slots; every event spends one credit and every ACK/NACK
+// returns what the consumer grants back. Liveness: each side heartbeats; a peer silent for
+// peer_timeout is declared lost (its in-flight events go back in line), its credit is zeroed and
+// HELLO is repeated until it answers again.
+// Thread: the link thread only; owns its sockets.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/util/clock.h"
+#include "sidecar/link/dispatcher.h"
+#include "sidecar/link/event_sink.h"
+#include "sidecar/sidecar_config.h"
+#include "sidecar/sidecar_metrics.h"
+
+namespace zroute {
+
+class PeerLinks final : public EventSink {
+ public:
+  PeerLinks(zmq::context_t& context, const SidecarConfig& config, Clock& clock, SidecarMetrics& metrics);
+  ~PeerLinks() override;
+
+  uint32_t Credit(const Endpoint& endpoint) override;
+  void Send(const Endpoint& endpoint, wire::EventFrame frame) override;
+
+  // Sends what Send queued. Returns peers whose send failed (they are marked lost).
+  void Flush(Dispatcher& dispatcher);
+  // Closes links to peers no longer in the table.
+  void OnTable(const RoutingTable& table);
+  // Appends one poll item per peer socket; PeerAt(i) maps an index back.
+  void AddPollItems(std::vector<zmq::pollitem_t>* items);
+  // Reads every message waiting on the peer at poll index `index` (relative to AddPollItems).
+  void OnReadable(size_t index, Dispatcher& dispatcher);
+  // Heartbeats, HELLO retries and loss detection.
+  void Tick(Dispatcher& dispatcher);
+
+  size_t size() const { return peers_.size(); }
+
+ private:
+  struct Peer;
+  Peer& GetOrConnect(const Endpoint& endpoint);
+  void SendFrame(Peer& peer, const std::string& frame, Dispatcher* dispatcher);
+  void MarkLost(Peer& peer, Dispatcher& dispatcher);
+
+  zmq::context_t& context_;
+  const SidecarConfig& config_;
+  Clock& clock_;
+  SidecarMetrics& metrics_;
+  std::map<std::string, std::unique_ptr<Peer>> peers_;  // by sidecar id
+  std::vector<Peer*> poll_order_;
+};
+
+}  // namespace zroute

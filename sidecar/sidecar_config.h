@@ -1,0 +1,46 @@
+// SidecarConfig: everything zroute-sidecar is told at start (flags; see sidecar/main.cc --help).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace zroute {
+
+struct SidecarConfig {
+  // Identity.
+  std::string app_id;
+  std::string namespace_ = "default";
+  std::string pod;         // defaults to the host name
+  std::string sidecar_id;  // pod + "-" + random nonce, made at start
+
+  // The app.
+  std::string app_host = "127.0.0.1";
+  int app_port = 0;  // 0 = this app only publishes
+
+  // Listening.
+  std::string http_host = "127.0.0.1";  // app-facing API: loopback only by default
+  int http_port = 3500;
+  std::string data_host = "127.0.0.1";  // link ROUTER bind address
+  std::string data_advertise_host;      // host peers dial; defaults to data_host
+  int data_port = 3600;
+  std::string port_file;  // when set, the bound ports are written here as JSON once listening
+
+  // The operator's control endpoint, e.g. tcp://127.0.0.1:7400.
+  std::string operator_endpoint = "tcp://127.0.0.1:7400";
+
+  // Outbox; empty dir = in memory (not durable).
+  std::string outbox_dir;
+  uint64_t outbox_quota_bytes = 1ull << 30;
+
+  // Limits and timing.
+  size_t max_body_bytes = 4 << 20;
+  int http_threads = 8;
+  int delivery_threads = 16;
+  uint32_t link_window = 256;  // credit granted to each publisher link
+  std::chrono::milliseconds heartbeat_interval{1000};
+  std::chrono::milliseconds peer_timeout{5000};
+  std::chrono::milliseconds drain_timeout{20000};
+};
+
+}  // namespace zroute

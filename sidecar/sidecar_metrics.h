@@ -1,0 +1,36 @@
+// The sidecar's Prometheus metrics. Label values are topics, subscriptions and reasons: bounded
+// by the resources the operator distributes, never by event content.
+#pragma once
+
+#include "common/metrics/metrics.h"
+
+namespace zroute {
+
+class SidecarMetrics {
+ private:
+  Metrics metrics_;  // first: the families below are registered in it
+
+ public:
+  SidecarMetrics();
+
+  Metrics& metrics() { return metrics_; }
+
+  CounterVec published;         // {topic}
+  CounterVec publish_rejected;  // {reason}
+  CounterVec dispatched;        // {subscription} events sent to a consumer replica
+  CounterVec redelivered;       // {subscription} sends after the first
+  CounterVec acked;             // {subscription} acknowledged by the consumer
+  CounterVec delivered;         // {subscription} 2xx from this sidecar's app
+  CounterVec delivery_failed;   // {subscription} failed attempts to this sidecar's app
+  CounterVec dead_lettered;     // {subscription}
+  CounterVec duplicates;        // {subscription} suppressed duplicate deliveries
+  CounterVec link_rejected;     // {reason} link messages refused
+  GaugeVec lag;                 // {subscription} events in this outbox not yet acked
+  GaugeVec in_flight;           // {subscription} events sent and not yet acked
+  GaugeVec peers;               // {} connected peer sidecars
+  GaugeVec table_version;       // {} routing table version
+  HistogramVec publish_latency;   // {} seconds from request to durable
+  HistogramVec delivery_latency;  // {subscription} seconds of the app's HTTP call
+};
+
+}  // namespace zroute
