@@ -29,6 +29,7 @@ struct DecodeLimits {
   size_t max_batch_events = 1000;     // events in one batch → TooLarge
   size_t max_attributes = 64;         // context attributes + extensions of one event → InvalidArgument
   size_t max_attribute_bytes = 4096;  // one attribute value → TooLarge
+  size_t max_body_bytes = 16 << 20;   // the whole request body, checked before parsing → TooLarge
 };
 
 // Used to complete a plain (non-CloudEvents) body into an event.
@@ -39,20 +40,35 @@ struct WrapDefaults {
   std::function<std::string()> now_rfc3339;  // current time for `time`
 };
 
-// Which mode a request is in, from its content-type and `ce-specversion` header.
+// Which mode a request is in, from its content-type (parameters and case ignored) and
+// `ce-specversion` header. Any `application/cloudevents+<format>` is structured and any
+// `application/cloudevents-batch+<format>` batched; only the JSON formats decode, others are
+// rejected rather than wrapped as a plain body.
 HttpEventMode DetectMode(const HttpHeaders& headers);
 
 // Decodes a publish request into one or more events, each validated with ValidateCloudEvent.
 // Errors: InvalidArgument naming the attribute or JSON problem; TooLarge for a limit.
 // In binary and plain mode, `time` and `id` are filled in when absent only in plain mode.
+// Plain mode applies any `ce-*` headers sent and then fills in what is missing: `id` (new_id),
+// `source`, `type`, `time` (now_rfc3339) and `specversion`. Binary mode requires `ce-specversion`,
+// `ce-id`, `ce-source` and `ce-type`; errors name the header ("missing required attribute 'ce-id'").
+// Header values are unquoted (a double-quoted string, for older senders) and percent-decoded, and
+// must be UTF-8. A `ce-datacontenttype` header is used only when there is no Content-Type.
 StatusOr<std::vector<CloudEvent>> DecodeHttpRequest(const HttpHeaders& headers, const std::string& body,
+                                                    const DecodeLimits& limits, const WrapDefaults& wrap);
+// Same; the body's buffer becomes the event's data in binary and plain mode instead of a copy.
+StatusOr<std::vector<CloudEvent>> DecodeHttpRequest(const HttpHeaders& headers, std::string&& body,
                                                     const DecodeLimits& limits, const WrapDefaults& wrap);
 
 // Encodes an event for delivery in binary mode: `ce-*` headers (percent-encoded) plus
-// `content-type` when datacontenttype is set; the body is the data.
+// `content-type` when datacontenttype is set; the body is the data. Other entries of *headers are
+// kept (an existing `ce-*` or content-type of the same name is replaced).
 void EncodeBinaryMode(const CloudEvent& event, HttpHeaders* headers, std::string* body);
 
-// Percent-encoding of header values per the binding. Decode rejects a malformed escape.
+// Percent-encoding of header values per the binding: encode space, '"', '%' and every byte outside
+// 0x21-0x7E (upper-case hex). Decode first unquotes a value that is one double-quoted string
+// (RFC 7230 quoted-string with backslash escapes), then decodes every %XX (either case), and
+// rejects a malformed escape or a result that is not valid UTF-8 (e.g. the overlong "%C0%A0").
 std::string PercentEncodeHeaderValue(const std::string& value);
 StatusOr<std::string> PercentDecodeHeaderValue(const std::string& value);
 

@@ -5,9 +5,17 @@
 // JSON `data` value is kept as its compact serialization (strings as their contents when the
 // datacontenttype is not JSON), `data_base64` is decoded; both present is an error. Extension
 // values that are JSON numbers or booleans are kept in their canonical string form.
+// An absent datacontenttype means JSON, as the format says.
+//
+// Parsing errors are InvalidArgument naming the attribute or the JSON problem: a core attribute
+// that is not a string, an extension that is an object or array, invalid base64, text that is not
+// JSON, nesting deeper than kMaxJsonDepth (refused before parsing, so hostile input cannot exhaust
+// the stack). A JSON null attribute counts as absent. A batch over max_events is TooLarge.
+// Exceptions from nlohmann-json never leave these functions. Pure functions; thread-safe.
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -17,13 +25,15 @@
 
 namespace zroute {
 
+constexpr size_t kMaxJsonDepth = 128;
+
 // Parses one event from a JSON object and validates it.
 StatusOr<CloudEvent> CloudEventFromJson(const nlohmann::json& object);
 nlohmann::json CloudEventToJson(const CloudEvent& event);
 
 // Parses text holding one event (structured mode) or an array of events (batched mode).
-StatusOr<CloudEvent> ParseStructuredEvent(const std::string& text);
-StatusOr<std::vector<CloudEvent>> ParseEventBatch(const std::string& text, size_t max_events);
+StatusOr<CloudEvent> ParseStructuredEvent(std::string_view text);
+StatusOr<std::vector<CloudEvent>> ParseEventBatch(std::string_view text, size_t max_events);
 std::string SerializeStructuredEvent(const CloudEvent& event);
 std::string SerializeEventBatch(const std::vector<CloudEvent>& events);
 
