@@ -34,7 +34,7 @@ struct SidecarConfig {
   uint64_t outbox_quota_bytes = 1ull << 30;
 
   // Limits and timing.
-  size_t max_body_bytes = 4 << 20;
+  uint64_t max_body_bytes = 4 << 20;
   int http_threads = 8;
   int delivery_threads = 16;
   uint32_t link_window = 256;  // credit granted to each publisher link

@@ -1,8 +1,9 @@
 #include "common/util/logging.h"
 
+#include "common/util/ids.h"
+
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <mutex>
 
 namespace zroute {
@@ -21,18 +22,6 @@ const char* LevelName(LogLevel l) {
   return "info";
 }
 
-std::string NowRfc3339() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
-}
-
 }  // namespace
 
 bool ParseLogLevel(std::string_view text, LogLevel* level) {
@@ -49,7 +38,7 @@ void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
 bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
 
 void Log(LogLevel level, std::string_view component, std::string_view message, const nlohmann::json& fields) {
-  nlohmann::json line = {{"ts", NowRfc3339()}, {"level", LevelName(level)},
+  nlohmann::json line = {{"ts", FormatRfc3339(std::chrono::system_clock::now())}, {"level", LevelName(level)},
                          {"component", component}, {"msg", message}};
   if (fields.is_object()) {
     for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();

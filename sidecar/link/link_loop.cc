@@ -145,7 +145,7 @@ void LinkLoop::Run() {
     }
     DrainCompletions();
     RunPosted();
-    appended_.store(false, std::memory_order_acquire);
+    appended_.store(false, std::memory_order_relaxed);
     dispatcher_.Pump(peers_);
     peers_.Flush(dispatcher_);
     FlushReplies();

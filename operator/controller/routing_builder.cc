@@ -1,0 +1,20 @@
+#include "operator/controller/routing_builder.h"
+
+namespace zroute {
+
+RoutingTable BuildRoutingTable(uint64_t version, const RoutingInputs& in) {
+  static const ResourceSet kEmpty;
+  const ResourceSet& r = in.resources ? *in.resources : kEmpty;
+  std::map<std::string, std::vector<Endpoint>> endpoints;
+  if (in.members) {
+    for (const auto& [id, m] : *in.members) {
+      const wire::SidecarInfo& s = m.info;
+      if (in.ready_pods && !in.ready_pods->count(s.namespace_ + "/" + s.pod)) continue;
+      endpoints[s.namespace_ + "/" + s.app_id].push_back(
+          Endpoint{s.sidecar_id, s.app_id, s.namespace_, s.pod, s.data_endpoint, s.public_key});
+    }
+  }
+  return RoutingTable::Build(version, r.topics, r.subscriptions, endpoints);
+}
+
+}  // namespace zroute

@@ -1,0 +1,89 @@
+// ControlServer: the operator's end of the control protocol (see common/wire/wire_format.h).
+//
+// Sidecars register and heartbeat over one ROUTER socket. The server keeps the membership and
+// the current routing table; whenever resources or membership change it builds the next table,
+// and if its entries differ it bumps the version and sends the diff to every sidecar
+// (zguide Clone pattern: snapshot on register or request, then sequenced updates; a periodic
+// ping carries the version so a sidecar that missed an update asks for a snapshot).
+// Threads: one loop thread owns the socket and the state; the other methods are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/resources/resource_parser.h"
+#include "common/routing/routing_table.h"
+#include "common/util/clock.h"
+#include "common/util/wakeup.h"
+#include "operator/controlplane/membership.h"
+#include "operator/operator_metrics.h"
+
+namespace zroute {
+
+struct ControlServerOptions {
+  std::string bind = "tcp://127.0.0.1:7400";
+  Duration heartbeat_timeout = std::chrono::seconds(5);
+  Duration ping_interval = std::chrono::seconds(1);
+};
+
+class ControlServer {
+ public:
+  ControlServer(Clock& clock, ControlServerOptions options, OperatorMetrics& metrics);
+  ~ControlServer();
+
+  // Binds and starts the loop. Returns the bound endpoint (useful with port 0 / "*").
+  StatusOr<std::string> Start();
+  void Stop();
+
+  // Any thread: the complete current resources (level-based).
+  void SetResources(const ResourceSet& resources);
+  // Any thread: ready pods in cluster mode (nullopt = standalone, every sidecar is ready).
+  void SetReadyPods(std::optional<std::set<std::string>> ready_pods);
+
+  // Any thread: copies for the HTTP API, status and scaling.
+  RoutingTablePtr Table() const;
+  std::vector<Member> Members() const;
+  bool has_resources() const { return has_resources_.load(); }
+
+ private:
+  void Run();
+  void OnMessage(const std::string& identity, std::string_view frame);
+  void Send(const std::string& identity, wire::ControlCommand command, const nlohmann::json& body);
+  void Rebuild();
+  void PublishSnapshots();
+
+  Clock& clock_;
+  const ControlServerOptions options_;
+  OperatorMetrics& metrics_;
+  zmq::context_t context_{1};
+  zmq::socket_t router_;
+  Wakeup wakeup_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> has_resources_{false};
+
+  // Loop-thread state.
+  Membership membership_;
+  ResourceSet resources_;
+  std::optional<std::set<std::string>> ready_pods_;
+  bool dirty_ = true;
+  std::set<std::string> want_snapshot_;
+  MonoTime last_ping_{};
+
+  // Shared with other threads.
+  mutable std::mutex mu_;  // guards pending_*, table_, members_copy_
+  std::optional<ResourceSet> pending_resources_;
+  std::optional<std::optional<std::set<std::string>>> pending_ready_pods_;
+  RoutingTablePtr table_;
+  std::vector<Member> members_copy_;
+};
+
+}  // namespace zroute

@@ -1,0 +1,27 @@
+#include "operator/operator_metrics.h"
+
+namespace zroute {
+namespace {
+
+prometheus::Family<prometheus::Counter>& Counter(Metrics& m, const char* name, const char* help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(m.registry());
+}
+prometheus::Family<prometheus::Gauge>& Gauge(Metrics& m, const char* name, const char* help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(m.registry());
+}
+
+}  // namespace
+
+OperatorMetrics::OperatorMetrics()
+    : sidecars(Gauge(metrics_, "zroute_operator_sidecars", "Sidecars registered with this operator."), {}),
+      table_version(Gauge(metrics_, "zroute_operator_routing_table_version", "Version of the routing table served."), {}),
+      table_updates(Counter(metrics_, "zroute_operator_routing_updates_total", "Routing table versions published."), {}),
+      registrations(Counter(metrics_, "zroute_operator_registrations_total", "Sidecar registrations received."), {}),
+      sidecars_expired(Counter(metrics_, "zroute_operator_sidecars_expired_total", "Sidecars dropped for missing heartbeats."), {}),
+      control_rejected(Counter(metrics_, "zroute_operator_control_rejected_total", "Control messages refused, by reason."), {"reason"}),
+      resources(Gauge(metrics_, "zroute_operator_resources", "Valid resources loaded, by kind."), {"kind"}),
+      invalid_resources(Gauge(metrics_, "zroute_operator_invalid_resources", "Resource documents rejected as invalid."), {}),
+      leader(Gauge(metrics_, "zroute_operator_leader", "1 when this operator replica is the leader."), {}),
+      subscription_lag(Gauge(metrics_, "zroute_subscription_lag_events", "Events published and not yet acknowledged, summed over publishers."), {"subscription"}) {}
+
+}  // namespace zroute

@@ -1,0 +1,140 @@
+#include "sidecar/api/http_api.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/util/duration.h"
+#include "common/util/logging.h"
+
+namespace zroute {
+namespace {
+
+void Reply(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+}
+
+void ReplyError(httplib::Response& res, const Status& s) {
+  Reply(res, s.HttpStatus(), {{"error", s.message()}});
+  if (s.code() == StatusCode::kResourceExhausted) res.set_header("Retry-After", "1");
+}
+
+// Parses "2026-11-27T18:34:44Z" (fractional seconds allowed) as UTC.
+std::optional<WallTime> ParseRfc3339Utc(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!end) return std::nullopt;
+  time_t secs = timegm(&tm);
+  return std::chrono::system_clock::from_time_t(secs);
+}
+
+}  // namespace
+
+HttpApi::HttpApi(const SidecarConfig& config, Publisher& publisher, LinkLoop& link, TableHolder& table,
+                 SidecarMetrics& metrics, Outbox& outbox, Clock& clock)
+    : config_(config), publisher_(publisher), link_(link), table_(table), metrics_(metrics), outbox_(outbox),
+      clock_(clock), server_(std::make_unique<httplib::Server>()) {}
+
+HttpApi::~HttpApi() { Stop(); }
+
+StatusOr<int> HttpApi::Start() {
+  server_->set_tcp_nodelay(true);
+  server_->set_keep_alive_max_count(100000);
+  server_->set_keep_alive_timeout(30);
+  server_->set_read_timeout(10, 0);
+  server_->set_write_timeout(10, 0);
+  server_->set_payload_max_length(config_.max_body_bytes);
+  int threads = config_.http_threads;
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  Routes();
+  int port = config_.http_port == 0 ? server_->bind_to_any_port(config_.http_host)
+                                    : (server_->bind_to_port(config_.http_host, config_.http_port) ? config_.http_port : -1);
+  if (port <= 0) return Status::Unavailable("cannot bind HTTP port " + std::to_string(config_.http_port));
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return port;
+}
+
+void HttpApi::Stop() {
+  if (!thread_.joinable()) return;
+  server_->stop();
+  thread_.join();
+}
+
+void HttpApi::Routes() {
+  server_->Post(R"(/v1/publish/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    HttpHeaders headers;
+    for (const auto& [name, value] : req.headers) {
+      std::string lower = name;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      headers[lower] = value;
+    }
+    auto ids = publisher_.PublishHttp(req.matches[1], headers, req.body);
+    if (!ids.ok()) {
+      ReplyError(res, ids.status());
+      return;
+    }
+    Reply(res, 202, {{"ids", *ids}});
+  });
+  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) { Reply(res, 200, {{"status", "ok"}}); });
+  server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    RoutingTablePtr t = table_.Get();
+    if (!t) {
+      Reply(res, 503, {{"status", "waiting for the routing table"}});
+      return;
+    }
+    Reply(res, 200, {{"status", "ready"}, {"tableVersion", t->version()}, {"operatorConnected", link_.operator_connected()}});
+  });
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_.metrics().Serialize(), "text/plain; version=0.0.4");
+  });
+  server_->Get("/v1/admin/subscriptions", [this](const httplib::Request&, httplib::Response& res) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : link_.Progress()) {
+      out.push_back({{"subscription", p.subscription}, {"topic", p.topic}, {"appId", p.app_id}, {"cursor", p.cursor},
+                     {"end", p.end}, {"lag", p.lag()}, {"inFlight", p.in_flight}});
+    }
+    Reply(res, 200, out);
+  });
+  server_->Post(R"(/v1/admin/subscriptions/([^/]+)/([^/]+)/rewind)", [this](const httplib::Request& req,
+                                                                             httplib::Response& res) {
+    std::string key = std::string(req.matches[1]) + "/" + std::string(req.matches[2]);
+    RoutingTablePtr t = table_.Get();
+    const Subscription* sub = t ? t->FindSubscription(key) : nullptr;
+    if (!sub) {
+      ReplyError(res, Status::NotFound("unknown subscription '" + key + "'"));
+      return;
+    }
+    std::string topic_key = sub->meta.namespace_ + "/" + sub->spec.topic;
+    uint64_t offset;
+    if (req.has_param("offset")) {
+      const std::string v = req.get_param_value("offset");
+      if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos) {
+        ReplyError(res, Status::InvalidArgument("offset must be a non-negative integer"));
+        return;
+      }
+      offset = std::stoull(v);
+    } else if (req.has_param("time")) {
+      auto t0 = ParseRfc3339Utc(req.get_param_value("time"));
+      if (!t0) {
+        ReplyError(res, Status::InvalidArgument("time must be RFC 3339, e.g. 2026-11-27T18:00:00Z"));
+        return;
+      }
+      offset = outbox_.OffsetForTime(topic_key, *t0);
+    } else {
+      ReplyError(res, Status::InvalidArgument("give offset=N or time=RFC3339"));
+      return;
+    }
+    Status s = link_.Rewind(key, offset);
+    if (!s.ok()) {
+      ReplyError(res, s);
+      return;
+    }
+    Reply(res, 200, {{"subscription", key}, {"offset", offset}});
+  });
+  server_->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    Reply(res, 500, {{"error", "internal error"}});
+  });
+}
+
+}  // namespace zroute

@@ -1,0 +1,96 @@
+// zroute-sidecar: parses flags, runs one Sidecar until SIGTERM/SIGINT, then drains and exits 0.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "common/util/flags.h"
+#include "common/util/ids.h"
+#include "common/util/logging.h"
+#include "sidecar/sidecar.h"
+
+namespace {
+
+int WaitForSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace zroute;
+  // Block the stop signals in every thread; the main thread waits for them with sigwait.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  SidecarConfig c;
+  std::string log_level = "info";
+  Flags flags("zroute-sidecar",
+              "Runs beside an app: takes its events over HTTP (POST /v1/publish/{topic}), stores them in a\n"
+              "durable outbox, carries them over ZeroMQ to the sidecars of subscribing services, and\n"
+              "delivers events for this app's subscriptions to it over HTTP.");
+  flags.String("app-id", &c.app_id, "the app-id (service) this sidecar speaks for", true);
+  flags.String("namespace", &c.namespace_, "the namespace the app runs in (env POD_NAMESPACE in a cluster)");
+  flags.String("pod", &c.pod, "pod name, used in the sidecar id (default: host name)");
+  flags.String("app-host", &c.app_host, "where the app listens");
+  flags.Int("app-port", &c.app_port, "the app's HTTP port for deliveries (0: the app only publishes)");
+  flags.String("http-host", &c.http_host, "address of the app-facing HTTP API (loopback by default)");
+  flags.Int("http-port", &c.http_port, "port of the app-facing HTTP API (0: any free port)");
+  flags.String("data-host", &c.data_host, "address the ZeroMQ link port binds to");
+  flags.String("data-advertise-host", &c.data_advertise_host, "host peers dial to reach this sidecar (default: --data-host)");
+  flags.Int("data-port", &c.data_port, "ZeroMQ link port (0: any free port)");
+  flags.String("operator", &c.operator_endpoint, "the operator's control endpoint");
+  flags.String("outbox-dir", &c.outbox_dir, "directory of the durable outbox (empty: in memory, not durable)");
+  flags.Uint64("outbox-quota-bytes", &c.outbox_quota_bytes, "disk quota of the outbox; publish answers 429 beyond it");
+  flags.Uint64("max-body-bytes", &c.max_body_bytes, "largest publish request body");
+  flags.Int("http-threads", &c.http_threads, "threads serving the HTTP API");
+  flags.Int("delivery-threads", &c.delivery_threads, "threads delivering events to the app");
+  flags.Millis("heartbeat-interval", &c.heartbeat_interval, "heartbeat period on links and to the operator");
+  flags.Millis("peer-timeout", &c.peer_timeout, "a peer silent this long is considered gone");
+  flags.Millis("drain-timeout", &c.drain_timeout, "how long SIGTERM waits for deliveries in progress");
+  flags.String("port-file", &c.port_file, "write the bound ports here as JSON once listening");
+  flags.String("log-level", &log_level, "debug, info, warn or error");
+  Status s = flags.Parse(argc, argv);
+  if (flags.help_requested()) {
+    std::cout << flags.Usage();
+    return 0;
+  }
+  if (!s.ok()) {
+    std::cerr << "zroute-sidecar: " << s.message() << "\n";
+    return 2;
+  }
+  LogLevel level;
+  if (!ParseLogLevel(log_level, &level)) {
+    std::cerr << "zroute-sidecar: --log-level: unknown level '" << log_level << "'\n";
+    return 2;
+  }
+  SetLogLevel(level);
+  if (c.pod.empty()) {
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    c.pod = host;
+  }
+  c.sidecar_id = c.pod + "-" + c.app_id + "-" + RandomHex(4);
+
+  Sidecar sidecar(c, RealClock());
+  s = sidecar.Start();
+  if (!s.ok()) {
+    ZR_LOG(kError, "sidecar", "start failed", {{"error", s.ToString()}});
+    return 1;
+  }
+  int sig = WaitForSignal();
+  ZR_LOG(kInfo, "sidecar", "signal received", {{"signal", sig}});
+  sidecar.Stop();
+  return 0;
+}

@@ -1,0 +1,86 @@
+#include "sidecar/sidecar.h"
+
+#include <fstream>
+
+#include "common/util/logging.h"
+#include "sidecar/delivery/dead_letter.h"
+#include "sidecar/outbox/memory_outbox.h"
+
+namespace zroute {
+
+Sidecar::Sidecar(SidecarConfig config, Clock& clock) : config_(std::move(config)), clock_(clock), context_(1) {}
+
+Sidecar::~Sidecar() { Stop(); }
+
+Status Sidecar::Start() {
+  if (config_.outbox_dir.empty()) {
+    ZR_LOG(kWarn, "sidecar", "no --outbox-dir: events are kept in memory only and lost on a crash");
+    outbox_ = std::make_unique<MemoryOutbox>(config_.outbox_quota_bytes);
+  } else {
+    OutboxOptions options;
+    options.dir = config_.outbox_dir;
+    options.disk_quota_bytes = config_.outbox_quota_bytes;
+    auto opened = OpenOutbox(options, clock_);
+    if (!opened.ok()) return opened.status().WithContext("opening outbox " + config_.outbox_dir);
+    outbox_ = std::move(opened).value();
+  }
+
+  link_ = std::make_unique<LinkLoop>(config_, context_, clock_, table_, *outbox_, metrics_,
+                                     [this](const DeliveryTask& t) { return PublishDeadLetter(t); });
+  publisher_ = std::make_unique<Publisher>(config_, table_, *outbox_, clock_, metrics_,
+                                           [this](const std::string& topic) { link_->NotifyAppended(topic); });
+  wire::SidecarInfo self;
+  self.sidecar_id = config_.sidecar_id;
+  self.app_id = config_.app_id;
+  self.namespace_ = config_.namespace_;
+  self.pod = config_.pod;
+  auto endpoint = link_->Start(self);
+  if (!endpoint.ok()) return endpoint.status();
+  data_endpoint_ = *endpoint;
+
+  http_ = std::make_unique<HttpApi>(config_, *publisher_, *link_, table_, metrics_, *outbox_, clock_);
+  auto port = http_->Start();
+  if (!port.ok()) return port.status();
+  http_port_ = *port;
+  started_ = true;
+
+  if (!config_.port_file.empty()) {
+    std::string tmp = config_.port_file + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << nlohmann::json{{"http", http_port_}, {"data", data_endpoint_}, {"sidecarId", config_.sidecar_id}}.dump()
+          << "\n";
+    }
+    std::rename(tmp.c_str(), config_.port_file.c_str());
+  }
+  ZR_LOG(kInfo, "sidecar", "started",
+         {{"appId", config_.app_id}, {"sidecarId", config_.sidecar_id}, {"http", http_port_}, {"data", data_endpoint_},
+          {"operator", config_.operator_endpoint}});
+  return Status::OK();
+}
+
+Status Sidecar::PublishDeadLetter(const DeliveryTask& task) {
+  std::string dlt = DeadLetterTopicFor(*task.table, *task.sub);
+  if (dlt.empty()) return Status::FailedPrecondition("subscription names no dead-letter topic");
+  CloudEvent dead = MakeDeadLetter(task.event, task.last.status, task.last.error, task.attempts, task.topic,
+                                   task.subscription);
+  std::vector<CloudEvent> events;
+  events.push_back(std::move(dead));
+  return publisher_->PublishInternal(dlt, std::move(events));
+}
+
+void Sidecar::Stop() {
+  if (!started_) return;
+  started_ = false;
+  ZR_LOG(kInfo, "sidecar", "draining");
+  // Stop taking publishes first, then drain deliveries, then make the log durable.
+  if (http_) http_->Stop();
+  if (link_) link_->Stop();
+  if (outbox_) {
+    Status s = outbox_->Close();
+    if (!s.ok()) ZR_LOG(kError, "sidecar", "closing outbox failed", {{"error", s.ToString()}});
+  }
+  ZR_LOG(kInfo, "sidecar", "stopped");
+}
+
+}  // namespace zroute
