@@ -105,7 +105,7 @@ StatusOr<std::vector<uint64_t>> FileOutbox::Append(const std::string& topic,
   reserved_bytes_ += bytes;
   queue_.push_back(&request);
   if (queue_.size() == 1) work_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return request.done; });
+  request.cv.wait(lock, [&] { return request.done; });
   if (!request.status.ok()) return request.status;
   return std::move(request.offsets);
 }
@@ -178,9 +178,10 @@ void FileOutbox::ProcessBatch(std::vector<AppendRequest*>& batch) {
       reserved_bytes_ -= request->bytes;
       if (!failed_.ok()) request->status = failed_;
       request->done = true;
+      // Under mu_: the caller may return (destroying the request) as soon as it sees done.
+      request->cv.notify_one();
     }
   }
-  done_cv_.notify_all();
 }
 
 Status FileOutbox::SyncUnsynced() {

@@ -81,7 +81,8 @@ class FileOutbox final : public Outbox {
     uint64_t bytes = 0;
     std::vector<uint64_t> offsets;
     Status status;
-    bool done = false;  // guarded by mu_
+    bool done = false;            // guarded by mu_
+    std::condition_variable cv;   // signalled (under mu_) when done; one waiter, no herd
   };
 
   Topic* FindTopic(const std::string& name) const;
@@ -103,7 +104,6 @@ class FileOutbox final : public Outbox {
 
   std::mutex mu_;
   std::condition_variable work_cv_;  // the writer waits for requests or Close
-  std::condition_variable done_cv_;  // Append callers wait for their batch
   std::vector<AppendRequest*> queue_;
   bool closed_ = false;
   Status failed_;                // the fatal error; written by the writer thread under mu_
