@@ -1,6 +1,7 @@
 // The record encoding (segment_writer) against the decoder (segment_reader).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "sidecar/outbox/outbox_format.h"
@@ -74,6 +75,63 @@ TEST(SegmentFormatTest, KeyLongerThanBodyIsCorrupt) {
   DecodedRecord record;
   size_t needed = 0;
   EXPECT_EQ(DecodeRecord(bytes, false, &record, &needed), DecodeResult::kCorrupt);
+}
+
+// A segment file in memory that remembers the largest read asked of it.
+class CountingFile final : public RandomAccessFile {
+ public:
+  explicit CountingFile(std::string bytes) : bytes_(std::move(bytes)) {}
+  StatusOr<size_t> Read(uint64_t offset, size_t n, char* scratch) const override {
+    largest_read = std::max(largest_read, n);
+    if (offset >= bytes_.size()) return size_t{0};
+    size_t count = std::min<size_t>(n, bytes_.size() - offset);
+    std::memcpy(scratch, bytes_.data() + offset, count);
+    return count;
+  }
+  mutable size_t largest_read = 0;
+
+ private:
+  std::string bytes_;
+};
+
+TEST(SegmentScannerTest, ReadsEveryRecordAcrossSmallChunks) {
+  std::string bytes;
+  for (int i = 0; i < 50; ++i) EncodeRecord(i, MakeRecord(std::string(i, 'p'), "k"), &bytes);
+  CountingFile file(bytes);
+  SegmentScanner scanner(file, 0, bytes.size(), true, /*chunk_bytes=*/40);
+  DecodedRecord record;
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(scanner.Next(&record), SegmentScanner::Result::kRecord) << i;
+    EXPECT_EQ(record.offset, static_cast<uint64_t>(i));
+    EXPECT_EQ(record.payload.size(), static_cast<size_t>(i));
+  }
+  EXPECT_EQ(scanner.Next(&record), SegmentScanner::Result::kEnd);
+  EXPECT_EQ(scanner.position(), bytes.size());
+}
+
+TEST(SegmentScannerTest, HostileLengthNeverReadsOrAllocatesPastTheFile) {
+  std::string bytes;
+  EncodeRecord(0, MakeRecord("first"), &bytes);
+  const size_t good = bytes.size();
+  EncodeRecord(1, MakeRecord("second"), &bytes);
+  const uint32_t length = outbox_format::kMaxBodyBytes;  // allowed, but far past the file
+  std::memcpy(bytes.data() + good + outbox_format::kLengthOffset, &length, 4);
+  CountingFile file(bytes);
+  SegmentScanner scanner(file, 0, bytes.size(), true, /*chunk_bytes=*/16);
+  DecodedRecord record;
+  ASSERT_EQ(scanner.Next(&record), SegmentScanner::Result::kRecord);
+  EXPECT_EQ(scanner.Next(&record), SegmentScanner::Result::kTorn);
+  EXPECT_EQ(scanner.position(), good);
+  EXPECT_LE(file.largest_read, bytes.size());
+}
+
+TEST(SegmentScannerTest, FileShorterThanTheRangeIsTorn) {
+  std::string bytes;
+  EncodeRecord(0, MakeRecord("only"), &bytes);
+  CountingFile file(bytes.substr(0, bytes.size() - 2));
+  SegmentScanner scanner(file, 0, bytes.size(), true);
+  DecodedRecord record;
+  EXPECT_EQ(scanner.Next(&record), SegmentScanner::Result::kTorn);
 }
 
 TEST(SegmentFormatTest, SegmentNamesRoundTrip) {
