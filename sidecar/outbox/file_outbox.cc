@@ -77,8 +77,8 @@ StatusOr<std::vector<uint64_t>> FileOutbox::Append(const std::string& topic,
   uint64_t bytes = 0;
   for (const OutboxRecord& record : records) {
     if (record.key.size() + record.payload.size() > outbox_format::kMaxBodyBytes) {
-      return Status::TooLarge("outbox record over " +
-                              std::to_string(outbox_format::kMaxBodyBytes) + " bytes");
+      return Status::TooLarge("outbox record over " + std::to_string(outbox_format::kMaxBodyBytes) +
+                              " bytes");
     }
     bytes += EncodedRecordSize(record);
   }
@@ -111,9 +111,10 @@ StatusOr<std::vector<uint64_t>> FileOutbox::Append(const std::string& topic,
 }
 
 void FileOutbox::WriterLoop() {
-  const Duration wake = std::min<Duration>(
-      options_.sync_policy == SyncPolicy::kInterval ? options_.sync_interval : kCursorPersistInterval,
-      kCursorPersistInterval);
+  const Duration wake =
+      std::min<Duration>(options_.sync_policy == SyncPolicy::kInterval ? options_.sync_interval
+                                                                       : kCursorPersistInterval,
+                         kCursorPersistInterval);
   std::vector<AppendRequest*> batch;
   for (;;) {
     bool closing = false;
@@ -271,7 +272,8 @@ Status FileOutbox::ApplyRetention(const std::string& topic, const TopicRetention
   // A removed segment must stay removed for the cursors that allowed it: persist them first, so
   // that after a crash no cursor points below the first retained offset by mistake.
   ZR_RETURN_IF_ERROR(t->cursors.Persist());
-  ZR_ASSIGN_OR_RETURN(uint64_t removed, t->log->RemoveSegments(retention, now, t->cursors.Lowest()));
+  ZR_ASSIGN_OR_RETURN(uint64_t removed,
+                      t->log->RemoveSegments(retention, now, t->cursors.Lowest()));
   disk_bytes_.fetch_sub(removed);
   return Status::OK();
 }

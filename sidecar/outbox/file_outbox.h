@@ -81,8 +81,8 @@ class FileOutbox final : public Outbox {
     uint64_t bytes = 0;
     std::vector<uint64_t> offsets;
     Status status;
-    bool done = false;            // guarded by mu_
-    std::condition_variable cv;   // signalled (under mu_) when done; one waiter, no herd
+    bool done = false;           // guarded by mu_
+    std::condition_variable cv;  // signalled (under mu_) when done; one waiter, no herd
   };
 
   Topic* FindTopic(const std::string& name) const;

@@ -66,8 +66,8 @@ bool SegmentScanner::Fill(size_t want) {
   if (have >= want) return true;
   // Keep the unread tail, then read at least a chunk (capped by the range end).
   const uint64_t left_in_range = end_ - pos_;
-  const size_t target = static_cast<size_t>(
-      std::min<uint64_t>(std::max(want, chunk_bytes_), left_in_range));
+  const size_t target =
+      static_cast<size_t>(std::min<uint64_t>(std::max(want, chunk_bytes_), left_in_range));
   if (target <= have) return true;
   if (buffer_.size() < target) {
     std::string bigger(target, '\0');

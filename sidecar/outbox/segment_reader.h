@@ -28,8 +28,7 @@ enum class DecodeResult {
 
 // Decodes the record at the start of `in`. With verify_crc false, only the header is checked
 // (for fast scans of trusted segments).
-DecodeResult DecodeRecord(std::string_view in, bool verify_crc, DecodedRecord* out,
-                          size_t* needed);
+DecodeResult DecodeRecord(std::string_view in, bool verify_crc, DecodedRecord* out, size_t* needed);
 
 // Reads the records of [start, end) of a segment file sequentially, in large chunks.
 class SegmentScanner {
@@ -62,7 +61,7 @@ class SegmentScanner {
   const size_t chunk_bytes_;
   uint64_t pos_;
   uint64_t record_pos_;
-  std::string buffer_;     // bytes of the file from buffer_pos_
+  std::string buffer_;  // bytes of the file from buffer_pos_
   uint64_t buffer_pos_;
   size_t buffer_len_ = 0;  // valid bytes in buffer_
   bool at_eof_ = false;    // the file ended before `end`

@@ -15,7 +15,8 @@ constexpr uint64_t kIndexEveryBytes = 4096;
 
 StatusOr<std::unique_ptr<TopicLog>> TopicLog::Open(FileSystem& fs, std::string dir,
                                                    uint64_t segment_bytes) {
-  std::unique_ptr<TopicLog> log(new TopicLog(fs, std::move(dir), std::max<uint64_t>(segment_bytes, 1)));
+  std::unique_ptr<TopicLog> log(
+      new TopicLog(fs, std::move(dir), std::max<uint64_t>(segment_bytes, 1)));
   ZR_RETURN_IF_ERROR(log->Recover());
   return log;
 }
@@ -223,9 +224,8 @@ TopicLog::ReadView TopicLog::ViewFor(uint64_t* offset) const {
       segments_.begin(), segments_.end(), *offset,
       [](uint64_t off, const std::shared_ptr<Segment>& s) { return off < s->base; });
   const Segment& segment = **std::prev(it);
-  auto entry = std::upper_bound(
-      segment.index.begin(), segment.index.end(), *offset,
-      [](uint64_t off, const IndexEntry& e) { return off < e.offset; });
+  auto entry = std::upper_bound(segment.index.begin(), segment.index.end(), *offset,
+                                [](uint64_t off, const IndexEntry& e) { return off < e.offset; });
   view.segment = *std::prev(it);
   if (entry != segment.index.begin()) {
     view.start_position = std::prev(entry)->position;
@@ -323,8 +323,8 @@ StatusOr<uint64_t> TopicLog::RemoveSegments(const TopicRetention& retention, Wal
       const Segment& oldest = *segments_.front();
       if (oldest.end > keep_from) break;  // holds unacknowledged records
       const bool too_old = retention.max_age.count() > 0 && oldest.max_time < cutoff;
-      const bool too_big = retention.max_bytes > 0 &&
-                           disk_bytes_ > static_cast<uint64_t>(retention.max_bytes);
+      const bool too_big =
+          retention.max_bytes > 0 && disk_bytes_ > static_cast<uint64_t>(retention.max_bytes);
       if (!too_old && !too_big) break;
       disk_bytes_ -= oldest.file_bytes;
       removed_bytes += oldest.file_bytes;

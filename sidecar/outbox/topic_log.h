@@ -65,8 +65,8 @@ class TopicLog {
     std::shared_ptr<RandomAccessFile> file;
     uint64_t damaged_from = UINT64_MAX;  // offsets from here could not be indexed at open
     // Published fields, guarded by TopicLog::mu_.
-    uint64_t end = 0;   // one past the last readable offset
-    uint64_t size = 0;  // readable bytes
+    uint64_t end = 0;         // one past the last readable offset
+    uint64_t size = 0;        // readable bytes
     uint64_t file_bytes = 0;  // bytes on disk (counted for quota and retention)
     int64_t min_time = INT64_MAX;
     int64_t max_time = INT64_MIN;
@@ -118,8 +118,8 @@ class TopicLog {
   std::unique_ptr<SegmentWriter> writer_;
   std::vector<Pending> pending_;  // back() is the active segment
   uint64_t next_offset_ = 0;
-  std::string buffer_;            // staged bytes for pending_.back()
-  uint64_t staged_bytes_ = 0;     // bytes staged or written since the last publish
+  std::string buffer_;         // staged bytes for pending_.back()
+  uint64_t staged_bytes_ = 0;  // bytes staged or written since the last publish
 };
 
 }  // namespace zroute

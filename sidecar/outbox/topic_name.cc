@@ -3,7 +3,9 @@
 namespace zroute {
 namespace {
 
-bool IsPlain(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'; }
+bool IsPlain(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -54,9 +54,10 @@ int Recovery(uint64_t count) {
     const Seconds took = std::chrono::steady_clock::now() - start;
     const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     if (!outbox.ok()) return 1;
-    std::printf("recovery: %llu records, %.1f MiB, opened in %.3f s wall, %.3f s CPU (page cache warm)\n",
-                static_cast<unsigned long long>((*outbox)->EndOffset("bench")),
-                (*outbox)->DiskBytes() / 1048576.0, took.count(), cpu);
+    std::printf(
+        "recovery: %llu records, %.1f MiB, opened in %.3f s wall, %.3f s CPU (page cache warm)\n",
+        static_cast<unsigned long long>((*outbox)->EndOffset("bench")),
+        (*outbox)->DiskBytes() / 1048576.0, took.count(), cpu);
   }
   std::filesystem::remove_all(dir);
   return 0;
@@ -105,7 +106,8 @@ void Append(SyncPolicy policy, int threads, double seconds) {
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode == "recovery") return zroute::Recovery(argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1000000);
+  if (mode == "recovery")
+    return zroute::Recovery(argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1000000);
   if (mode == "append") {
     const double seconds = argc > 2 ? std::atof(argv[2]) : 3.0;
     for (auto policy : {zroute::SyncPolicy::kEveryBatch, zroute::SyncPolicy::kInterval}) {

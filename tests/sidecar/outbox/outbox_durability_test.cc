@@ -178,7 +178,8 @@ TEST(OutboxDurabilityTest, RealFilesRoundTripAndRecover) {
   OutboxOptions options = SmallOptions(dir.path() + "/outbox");
   {
     auto outbox = MustOpen(options, clock, DefaultFileSystem());
-    for (int i = 0; i < 50; ++i) ASSERT_TRUE(outbox->Append("t", OneRecord(std::string(60, 'a' + i % 26))).ok());
+    for (int i = 0; i < 50; ++i)
+      ASSERT_TRUE(outbox->Append("t", OneRecord(std::string(60, 'a' + i % 26))).ok());
     ASSERT_TRUE(outbox->CommitCursor("t", "sub", 20).ok());
     ASSERT_TRUE(outbox->Close().ok());
   }

@@ -83,9 +83,8 @@ TEST_F(OutboxRecoveryTest, CutAtEveryByteOfTheLastRecordsKeepsExactlyTheWholeOne
 TEST_F(OutboxRecoveryTest, GarbageAfterValidRecordsIsTruncated) {
   WriteRecords(fs_, clock_, OneSegmentOptions(), 5);
   const std::string valid = fs_.GetContent(kSegment0);
-  for (const std::string& garbage :
-       {std::string(4096, '\0'), std::string(100, '\xff'), std::string("not a record at all"),
-        std::string(3, 'x')}) {
+  for (const std::string& garbage : {std::string(4096, '\0'), std::string(100, '\xff'),
+                                     std::string("not a record at all"), std::string(3, 'x')}) {
     auto crashed = fs_.CrashCopy();
     crashed->SetContent(kSegment0, valid + garbage);
     auto outbox = MustOpen(OneSegmentOptions(), clock_, *crashed);
@@ -167,7 +166,8 @@ TEST_F(OutboxRecoveryTest, UnreadableMiddleOfClosedSegmentIsCorruptionNotCrash) 
   ASSERT_TRUE(ParseSegmentFileName((*names)[1], &second_base));
   std::string content = fs_.GetContent(second);
   // A huge length in the second record of the segment: the index stops there.
-  const size_t second_record = EncodedRecordSize(MakeRecord("record-" + std::to_string(second_base)));
+  const size_t second_record =
+      EncodedRecordSize(MakeRecord("record-" + std::to_string(second_base)));
   const uint32_t huge = 0xFFFFFFF0u;
   std::memcpy(content.data() + second_record + outbox_format::kLengthOffset, &huge, 4);
   fs_.SetContent(second, content);

@@ -88,7 +88,8 @@ TEST_F(OutboxTest, TopicsHaveIndependentOffsets) {
 
 TEST_F(OutboxTest, ReadRespectsMaxRecordsAndMaxBytesButAlwaysProgresses) {
   auto outbox = MustOpen(SmallOptions(), clock_, fs_);
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(outbox->Append("t", OneRecord(std::string(100, 'a'))).ok());
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(outbox->Append("t", OneRecord(std::string(100, 'a'))).ok());
   EXPECT_EQ(outbox->Read("t", 0, 3, 1 << 20)->size(), 3u);
   EXPECT_EQ(outbox->Read("t", 0, 100, 250)->size(), 2u);
   EXPECT_EQ(outbox->Read("t", 0, 100, 1)->size(), 1u);
@@ -133,7 +134,8 @@ TEST_F(OutboxTest, OffsetForTimeFindsFirstRecordAtOrAfter) {
   auto outbox = MustOpen(SmallOptions(), clock_, fs_);
   const WallTime t0 = clock_.WallNow();
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(outbox->Append("t", OneRecord(std::string(40, 'x'), t0 + std::chrono::seconds(i))).ok());
+    ASSERT_TRUE(
+        outbox->Append("t", OneRecord(std::string(40, 'x'), t0 + std::chrono::seconds(i))).ok());
   }
   EXPECT_EQ(outbox->OffsetForTime("t", t0 - std::chrono::hours(1)), 0u);
   EXPECT_EQ(outbox->OffsetForTime("t", t0), 0u);
@@ -147,7 +149,8 @@ TEST_F(OutboxTest, OffsetForTimeFindsFirstRecordAtOrAfter) {
 TEST_F(OutboxTest, OffsetForTimeHandlesUnorderedPublishTimes) {
   auto outbox = MustOpen(SmallOptions(), clock_, fs_);
   const WallTime t0 = clock_.WallNow();
-  for (int s : {5, 1, 9, 3, 7}) ASSERT_TRUE(outbox->Append("t", OneRecord("x", t0 + std::chrono::seconds(s))).ok());
+  for (int s : {5, 1, 9, 3, 7})
+    ASSERT_TRUE(outbox->Append("t", OneRecord("x", t0 + std::chrono::seconds(s))).ok());
   EXPECT_EQ(outbox->OffsetForTime("t", t0 + std::chrono::seconds(6)), 2u);
   EXPECT_EQ(outbox->OffsetForTime("t", t0 + std::chrono::seconds(2)), 0u);
 }

@@ -13,8 +13,9 @@ TEST(TopicNameTest, DnsNamesStayReadable) {
 }
 
 TEST(TopicNameTest, HostileNamesBecomeSafeFileNames) {
-  for (const std::string& name : std::vector<std::string>{"..", ".", "a/b", "../../etc", "Orders", "x.tmp", std::string("n\0ul", 4),
-                           std::string("\xff\x01", 2)}) {
+  for (const std::string& name :
+       std::vector<std::string>{"..", ".", "a/b", "../../etc", "Orders", "x.tmp",
+                                std::string("n\0ul", 4), std::string("\xff\x01", 2)}) {
     std::string escaped = EscapeTopicName(name);
     EXPECT_EQ(escaped.find('/'), std::string::npos) << escaped;
     EXPECT_EQ(escaped.find('.'), std::string::npos) << escaped;
