@@ -24,6 +24,8 @@
 
 namespace zroute {
 
+class FileSystem;  // common/util/file_system.h
+
 struct OutboxRecord {
   WallTime publish_time;
   std::string key;      // partition key, empty when none
@@ -96,5 +98,8 @@ class Outbox {
 
 // The file-backed outbox (segment files in options.dir/<topic>/). Recovers on open.
 StatusOr<std::unique_ptr<Outbox>> OpenOutbox(const OutboxOptions& options, Clock& clock);
+// The same on another file system (tests: in memory, fault-injecting). REQUIRES: fs outlives it.
+StatusOr<std::unique_ptr<Outbox>> OpenOutbox(const OutboxOptions& options, Clock& clock,
+                                             FileSystem& fs);
 
 }  // namespace zroute

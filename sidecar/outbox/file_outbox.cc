@@ -1,0 +1,318 @@
+#include "sidecar/outbox/file_outbox.h"
+
+#include <algorithm>
+
+#include "sidecar/outbox/outbox_format.h"
+#include "sidecar/outbox/segment_writer.h"
+#include "sidecar/outbox/topic_name.h"
+
+namespace zroute {
+namespace {
+
+constexpr size_t kMaxTopicDirName = 240;
+
+Status ValidateTopic(const std::string& topic) {
+  if (topic.empty()) return Status::InvalidArgument("empty topic name");
+  if (EscapeTopicName(topic).size() > kMaxTopicDirName) {
+    return Status::InvalidArgument("topic name too long");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+FileOutbox::FileOutbox(const OutboxOptions& options, Clock& clock, FileSystem& fs)
+    : options_(options), clock_(clock), fs_(fs) {}
+
+FileOutbox::~FileOutbox() { (void)Close(); }
+
+StatusOr<std::unique_ptr<FileOutbox::Topic>> FileOutbox::OpenTopic(const std::string& dir_name) {
+  const std::string dir = options_.dir + "/" + dir_name;
+  ZR_RETURN_IF_ERROR(fs_.CreateDir(dir));
+  auto topic = std::make_unique<Topic>(fs_, dir);
+  ZR_ASSIGN_OR_RETURN(topic->log, TopicLog::Open(fs_, dir, options_.segment_bytes));
+  ZR_RETURN_IF_ERROR(topic->cursors.Load());
+  return topic;
+}
+
+Status FileOutbox::Start() {
+  if (options_.dir.empty()) return Status::InvalidArgument("outbox dir is empty");
+  ZR_RETURN_IF_ERROR(fs_.CreateDir(options_.dir));
+  ZR_ASSIGN_OR_RETURN(auto names, fs_.ListDir(options_.dir));
+  uint64_t bytes = 0;
+  for (const auto& name : names) {
+    std::optional<std::string> topic_name = UnescapeTopicName(name);
+    if (!topic_name) continue;
+    auto topic = OpenTopic(name);
+    if (!topic.ok()) return topic.status().WithContext("outbox topic " + *topic_name);
+    bytes += (*topic)->log->DiskBytes();
+    topics_[*topic_name] = std::move(topic).value();
+  }
+  disk_bytes_ = bytes;
+  last_sync_ = last_cursor_persist_ = clock_.Now();
+  writer_ = std::thread([this] { WriterLoop(); });
+  return Status::OK();
+}
+
+FileOutbox::Topic* FileOutbox::FindTopic(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(topics_mu_);
+  auto it = topics_.find(name);
+  return it == topics_.end() ? nullptr : it->second.get();
+}
+
+StatusOr<FileOutbox::Topic*> FileOutbox::GetOrCreateTopic(const std::string& name) {
+  ZR_RETURN_IF_ERROR(ValidateTopic(name));
+  std::lock_guard<std::mutex> lock(topics_mu_);
+  auto it = topics_.find(name);
+  if (it != topics_.end()) return it->second.get();
+  ZR_ASSIGN_OR_RETURN(auto topic, OpenTopic(EscapeTopicName(name)));
+  ZR_RETURN_IF_ERROR(fs_.SyncDir(options_.dir));
+  Topic* raw = topic.get();
+  topics_[name] = std::move(topic);
+  return raw;
+}
+
+StatusOr<std::vector<uint64_t>> FileOutbox::Append(const std::string& topic,
+                                                   std::vector<OutboxRecord> records) {
+  uint64_t bytes = 0;
+  for (const OutboxRecord& record : records) {
+    if (record.key.size() + record.payload.size() > outbox_format::kMaxBodyBytes) {
+      return Status::TooLarge("outbox record over " + std::to_string(outbox_format::kMaxBodyBytes) +
+                              " bytes");
+    }
+    bytes += EncodedRecordSize(record);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return Status::FailedPrecondition("outbox closed");
+    if (!failed_.ok()) return failed_;
+  }
+  ZR_ASSIGN_OR_RETURN(Topic * t, GetOrCreateTopic(topic));
+  if (records.empty()) return std::vector<uint64_t>{};
+
+  AppendRequest request;
+  request.topic = t;
+  request.records = std::move(records);
+  request.bytes = bytes;
+  request.offsets.reserve(request.records.size());
+  std::unique_lock<std::mutex> lock(mu_);
+  if (closed_) return Status::FailedPrecondition("outbox closed");
+  if (!failed_.ok()) return failed_;
+  if (disk_bytes_.load() + reserved_bytes_ + bytes > options_.disk_quota_bytes) {
+    return Status::ResourceExhausted("outbox disk quota of " +
+                                     std::to_string(options_.disk_quota_bytes) + " bytes reached");
+  }
+  reserved_bytes_ += bytes;
+  queue_.push_back(&request);
+  if (queue_.size() == 1) work_cv_.notify_one();
+  request.cv.wait(lock, [&] { return request.done; });
+  if (!request.status.ok()) return request.status;
+  return std::move(request.offsets);
+}
+
+void FileOutbox::WriterLoop() {
+  const Duration wake =
+      std::min<Duration>(options_.sync_policy == SyncPolicy::kInterval ? options_.sync_interval
+                                                                       : kCursorPersistInterval,
+                         kCursorPersistInterval);
+  std::vector<AppendRequest*> batch;
+  for (;;) {
+    bool closing = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      work_cv_.wait_for(lock, wake, [&] { return !queue_.empty() || closed_; });
+      batch.swap(queue_);
+      closing = closed_ && batch.empty();
+    }
+    if (!batch.empty()) {
+      ProcessBatch(batch);
+      batch.clear();
+    }
+    const MonoTime now = clock_.Now();
+    if (!unsynced_.empty() && (closing || now - last_sync_ >= options_.sync_interval)) {
+      Status status = SyncUnsynced();
+      if (!status.ok()) Fail(status);
+    }
+    if (closing || now - last_cursor_persist_ >= kCursorPersistInterval) {
+      last_cursor_persist_ = now;
+      (void)PersistCursors();  // retried on the next round; Close reports a failure
+    }
+    if (closing) return;
+  }
+}
+
+void FileOutbox::ProcessBatch(std::vector<AppendRequest*>& batch) {
+  Status status;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    status = failed_;
+  }
+  uint64_t written = 0;
+  if (status.ok()) {
+    // Topics in first-seen order; a batch touches few topics, so a linear search is cheapest.
+    std::vector<Topic*> touched;
+    for (AppendRequest* request : batch) {
+      if (std::find(touched.begin(), touched.end(), request->topic) == touched.end()) {
+        touched.push_back(request->topic);
+      }
+      status = request->topic->log->Stage(request->records, &request->offsets);
+      if (!status.ok()) break;
+    }
+    const bool sync = options_.sync_policy == SyncPolicy::kEveryBatch;
+    for (size_t i = 0; status.ok() && i < touched.size(); ++i) {
+      StatusOr<uint64_t> bytes = touched[i]->log->Flush(sync);
+      if (!bytes.ok()) {
+        status = bytes.status();
+      } else {
+        written += *bytes;
+        if (!sync && std::find(unsynced_.begin(), unsynced_.end(), touched[i]) == unsynced_.end()) {
+          unsynced_.push_back(touched[i]);
+        }
+      }
+    }
+    if (!status.ok()) Fail(status);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    disk_bytes_.fetch_add(written);
+    for (AppendRequest* request : batch) {
+      reserved_bytes_ -= request->bytes;
+      if (!failed_.ok()) request->status = failed_;
+      request->done = true;
+      // Under mu_: the caller may return (destroying the request) as soon as it sees done.
+      request->cv.notify_one();
+    }
+  }
+}
+
+Status FileOutbox::SyncUnsynced() {
+  for (Topic* topic : unsynced_) ZR_RETURN_IF_ERROR(topic->log->SyncActive());
+  unsynced_.clear();
+  last_sync_ = clock_.Now();
+  return Status::OK();
+}
+
+void FileOutbox::Fail(const Status& status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (failed_.ok()) {
+    failed_ = Status::IOError("outbox failed, no further appends: " + status.ToString());
+  }
+}
+
+Status FileOutbox::PersistCursors() {
+  std::vector<Topic*> topics;
+  {
+    std::lock_guard<std::mutex> lock(topics_mu_);
+    for (auto& [name, topic] : topics_) topics.push_back(topic.get());
+  }
+  Status first_error;
+  for (Topic* topic : topics) {
+    if (!topic->cursors.dirty()) continue;
+    Status status = topic->cursors.Persist();
+    if (!status.ok() && first_error.ok()) first_error = status;
+  }
+  return first_error;
+}
+
+Status FileOutbox::FlushCursors() { return PersistCursors(); }
+
+StatusOr<std::vector<StoredRecord>> FileOutbox::Read(const std::string& topic, uint64_t from,
+                                                     size_t max_records, size_t max_bytes) const {
+  Topic* t = FindTopic(topic);
+  if (t == nullptr) return std::vector<StoredRecord>{};
+  return t->log->Read(from, max_records, max_bytes);
+}
+
+uint64_t FileOutbox::EndOffset(const std::string& topic) const {
+  Topic* t = FindTopic(topic);
+  return t == nullptr ? 0 : t->log->EndOffset();
+}
+
+uint64_t FileOutbox::BeginOffset(const std::string& topic) const {
+  Topic* t = FindTopic(topic);
+  return t == nullptr ? 0 : t->log->BeginOffset();
+}
+
+uint64_t FileOutbox::OffsetForTime(const std::string& topic, WallTime time) const {
+  Topic* t = FindTopic(topic);
+  return t == nullptr ? 0 : t->log->OffsetForTime(time);
+}
+
+Status FileOutbox::CommitCursor(const std::string& topic, const std::string& subscription,
+                                uint64_t offset) {
+  if (subscription.empty() || subscription.size() > outbox_format::kMaxCursorNameBytes) {
+    return Status::InvalidArgument("bad subscription name for a cursor");
+  }
+  ZR_ASSIGN_OR_RETURN(Topic * t, GetOrCreateTopic(topic));
+  t->cursors.Commit(subscription, offset);
+  return Status::OK();
+}
+
+uint64_t FileOutbox::Cursor(const std::string& topic, const std::string& subscription) const {
+  Topic* t = FindTopic(topic);
+  return t == nullptr ? 0 : t->cursors.Get(subscription);
+}
+
+Status FileOutbox::DropCursor(const std::string& topic, const std::string& subscription) {
+  Topic* t = FindTopic(topic);
+  return t == nullptr ? Status::OK() : t->cursors.Drop(subscription);
+}
+
+std::vector<std::string> FileOutbox::Topics() const {
+  std::lock_guard<std::mutex> lock(topics_mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, topic] : topics_) names.push_back(name);
+  return names;
+}
+
+Status FileOutbox::ApplyRetention(const std::string& topic, const TopicRetention& retention,
+                                  WallTime now) {
+  Topic* t = FindTopic(topic);
+  if (t == nullptr) return Status::OK();
+  // A removed segment must stay removed for the cursors that allowed it: persist them first, so
+  // that after a crash no cursor points below the first retained offset by mistake.
+  ZR_RETURN_IF_ERROR(t->cursors.Persist());
+  ZR_ASSIGN_OR_RETURN(uint64_t removed,
+                      t->log->RemoveSegments(retention, now, t->cursors.Lowest()));
+  disk_bytes_.fetch_sub(removed);
+  return Status::OK();
+}
+
+Status FileOutbox::Close() {
+  std::lock_guard<std::mutex> close_lock(close_mu_);
+  if (close_done_) return close_status_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  work_cv_.notify_one();
+  if (writer_.joinable()) writer_.join();
+  Status status;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    status = failed_;
+  }
+  Status cursors = PersistCursors();
+  if (status.ok()) status = cursors;
+  std::lock_guard<std::mutex> lock(topics_mu_);
+  for (auto& [name, topic] : topics_) {
+    Status closed = topic->log->CloseWriter();
+    if (status.ok()) status = closed;
+  }
+  close_done_ = true;
+  close_status_ = status;
+  return status;
+}
+
+StatusOr<std::unique_ptr<Outbox>> OpenOutbox(const OutboxOptions& options, Clock& clock,
+                                             FileSystem& fs) {
+  auto outbox = std::make_unique<FileOutbox>(options, clock, fs);
+  ZR_RETURN_IF_ERROR(outbox->Start());
+  return std::unique_ptr<Outbox>(std::move(outbox));
+}
+
+StatusOr<std::unique_ptr<Outbox>> OpenOutbox(const OutboxOptions& options, Clock& clock) {
+  return OpenOutbox(options, clock, DefaultFileSystem());
+}
+
+}  // namespace zroute

@@ -1,0 +1,124 @@
+// FileOutbox: the file-backed Outbox (contract in sidecar/outbox/outbox.h).
+//
+// Layout: options.dir/<escaped topic>/ holds the topic's segment files and its cursor file
+// (sidecar/outbox/topic_name.h, sidecar/outbox/outbox_format.h).
+//
+// Group commit: Append callers put a request on a queue and wait. One writer thread takes every
+// queued request at once, encodes them into one buffer per topic, does one write() and (under
+// SyncPolicy::kEveryBatch) one fdatasync per touched topic, publishes the records to readers and
+// wakes the whole batch. The queue mutex is never held during I/O, so the next batch forms while
+// the current one syncs. Under kInterval, callers are woken after the write() and the writer
+// syncs when sync_interval has passed (by the injected clock), checking at least that often.
+//
+// A failed write or sync is fatal: the batch and every later Append fail with the same IOError,
+// since the kernel may have dropped the unsynced pages and a retry could report success for data
+// that is not on disk.
+//
+// Cursors: CommitCursor changes memory only; the writer thread persists changed cursor files at
+// most every kCursorPersistInterval (by the injected clock), and always on FlushCursors(), Close()
+// and before ApplyRetention removes segments. DropCursor persists at once.
+//
+// Threads: every public method may be called from any thread. topics_mu_ guards topics_ (topics
+// are never removed while open, so a Topic* stays valid); mu_ guards the queue, closed_, failed_,
+// reserved_bytes_ and last_cursor_persist_.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/util/file_system.h"
+#include "sidecar/outbox/cursor_store.h"
+#include "sidecar/outbox/outbox.h"
+#include "sidecar/outbox/topic_log.h"
+
+namespace zroute {
+
+class FileOutbox final : public Outbox {
+ public:
+  static constexpr Duration kCursorPersistInterval = std::chrono::milliseconds(50);
+
+  // REQUIRES: fs and clock outlive the outbox. Call Start() before anything else.
+  FileOutbox(const OutboxOptions& options, Clock& clock, FileSystem& fs);
+  ~FileOutbox() override;
+
+  // Creates options.dir when missing, recovers every topic found there, starts the writer thread.
+  Status Start();
+
+  StatusOr<std::vector<uint64_t>> Append(const std::string& topic,
+                                         std::vector<OutboxRecord> records) override;
+  StatusOr<std::vector<StoredRecord>> Read(const std::string& topic, uint64_t from,
+                                           size_t max_records, size_t max_bytes) const override;
+  uint64_t EndOffset(const std::string& topic) const override;
+  uint64_t BeginOffset(const std::string& topic) const override;
+  uint64_t OffsetForTime(const std::string& topic, WallTime t) const override;
+  Status CommitCursor(const std::string& topic, const std::string& subscription,
+                      uint64_t offset) override;
+  uint64_t Cursor(const std::string& topic, const std::string& subscription) const override;
+  Status DropCursor(const std::string& topic, const std::string& subscription) override;
+  std::vector<std::string> Topics() const override;
+  Status ApplyRetention(const std::string& topic, const TopicRetention& retention,
+                        WallTime now) override;
+  uint64_t DiskBytes() const override { return disk_bytes_.load(); }
+  Status Close() override;
+
+  // Persists every changed cursor now.
+  Status FlushCursors();
+
+ private:
+  struct Topic {
+    Topic(FileSystem& fs, const std::string& dir) : cursors(fs, dir) {}
+    std::unique_ptr<TopicLog> log;
+    CursorStore cursors;
+  };
+  struct AppendRequest {
+    Topic* topic = nullptr;
+    std::vector<OutboxRecord> records;
+    uint64_t bytes = 0;
+    std::vector<uint64_t> offsets;
+    Status status;
+    bool done = false;           // guarded by mu_
+    std::condition_variable cv;  // signalled (under mu_) when done; one waiter, no herd
+  };
+
+  Topic* FindTopic(const std::string& name) const;
+  StatusOr<Topic*> GetOrCreateTopic(const std::string& name);
+  StatusOr<std::unique_ptr<Topic>> OpenTopic(const std::string& dir_name);
+
+  void WriterLoop();
+  void ProcessBatch(std::vector<AppendRequest*>& batch);
+  Status SyncUnsynced();
+  Status PersistCursors();
+  void Fail(const Status& status);  // writer thread
+
+  const OutboxOptions options_;
+  Clock& clock_;
+  FileSystem& fs_;
+
+  mutable std::mutex topics_mu_;
+  std::map<std::string, std::unique_ptr<Topic>> topics_;  // guarded by topics_mu_
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;  // the writer waits for requests or Close
+  std::vector<AppendRequest*> queue_;
+  bool closed_ = false;
+  Status failed_;                // the fatal error; written by the writer thread under mu_
+  uint64_t reserved_bytes_ = 0;  // queued but not yet written
+  std::atomic<uint64_t> disk_bytes_{0};
+
+  // Writer-thread state.
+  std::vector<Topic*> unsynced_;  // topics written but not fdatasync'd (kInterval)
+  MonoTime last_sync_;
+  MonoTime last_cursor_persist_;
+
+  std::mutex close_mu_;  // serialises Close
+  bool close_done_ = false;
+  Status close_status_;
+  std::thread writer_;
+};
+
+}  // namespace zroute

@@ -1,0 +1,149 @@
+// The record encoding (segment_writer) against the decoder (segment_reader).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "sidecar/outbox/outbox_format.h"
+#include "sidecar/outbox/segment_reader.h"
+#include "sidecar/outbox/segment_writer.h"
+#include "tests/sidecar/outbox/outbox_test_util.h"
+
+namespace zroute {
+namespace {
+
+using testing::MakeRecord;
+
+std::string Encode(uint64_t offset, const OutboxRecord& record) {
+  std::string out;
+  EncodeRecord(offset, record, &out);
+  return out;
+}
+
+TEST(SegmentFormatTest, RecordRoundTrips) {
+  const WallTime t = WallTime{} + std::chrono::seconds(1767225600) + std::chrono::nanoseconds(5);
+  std::string bytes = Encode(42, MakeRecord("payload", "key", t));
+  ASSERT_EQ(bytes.size(), outbox_format::kHeaderSize + 10);
+  DecodedRecord record;
+  size_t needed = 0;
+  ASSERT_EQ(DecodeRecord(bytes, true, &record, &needed), DecodeResult::kRecord);
+  EXPECT_EQ(record.offset, 42u);
+  EXPECT_EQ(record.key, "key");
+  EXPECT_EQ(record.payload, "payload");
+  EXPECT_EQ(FromStoredTime(record.publish_time_ns), t);
+  EXPECT_EQ(record.encoded_size, bytes.size());
+}
+
+TEST(SegmentFormatTest, EveryPrefixNeedsMore) {
+  std::string bytes = Encode(7, MakeRecord("hello world", "k"));
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    DecodedRecord record;
+    size_t needed = 0;
+    EXPECT_EQ(DecodeRecord(std::string_view(bytes).substr(0, n), true, &record, &needed),
+              DecodeResult::kNeedMore)
+        << n;
+    EXPECT_GT(needed, n);
+    EXPECT_LE(needed, bytes.size());
+  }
+}
+
+TEST(SegmentFormatTest, EveryFlippedBitIsCorrupt) {
+  std::string bytes = Encode(3, MakeRecord("abc", "k"));
+  for (size_t bit = 0; bit < bytes.size() * 8; ++bit) {
+    std::string flipped = bytes;
+    flipped[bit / 8] ^= static_cast<char>(1 << (bit % 8));
+    DecodedRecord record;
+    size_t needed = 0;
+    // A flip in the length may also make the record look longer than the input.
+    EXPECT_NE(DecodeRecord(flipped, true, &record, &needed), DecodeResult::kRecord) << bit;
+  }
+}
+
+TEST(SegmentFormatTest, HugeLengthFieldIsCorruptWithoutAllocating) {
+  std::string bytes = Encode(0, MakeRecord("x"));
+  const uint32_t huge = 0xFFFFFFF0u;
+  std::memcpy(bytes.data() + outbox_format::kLengthOffset, &huge, 4);
+  DecodedRecord record;
+  size_t needed = 0;
+  EXPECT_EQ(DecodeRecord(bytes, true, &record, &needed), DecodeResult::kCorrupt);
+}
+
+TEST(SegmentFormatTest, KeyLongerThanBodyIsCorrupt) {
+  std::string bytes = Encode(0, MakeRecord("x", "k"));
+  const uint32_t key_length = 100;
+  std::memcpy(bytes.data() + outbox_format::kKeyLengthOffset, &key_length, 4);
+  DecodedRecord record;
+  size_t needed = 0;
+  EXPECT_EQ(DecodeRecord(bytes, false, &record, &needed), DecodeResult::kCorrupt);
+}
+
+// A segment file in memory that remembers the largest read asked of it.
+class CountingFile final : public RandomAccessFile {
+ public:
+  explicit CountingFile(std::string bytes) : bytes_(std::move(bytes)) {}
+  StatusOr<size_t> Read(uint64_t offset, size_t n, char* scratch) const override {
+    largest_read = std::max(largest_read, n);
+    if (offset >= bytes_.size()) return size_t{0};
+    size_t count = std::min<size_t>(n, bytes_.size() - offset);
+    std::memcpy(scratch, bytes_.data() + offset, count);
+    return count;
+  }
+  mutable size_t largest_read = 0;
+
+ private:
+  std::string bytes_;
+};
+
+TEST(SegmentScannerTest, ReadsEveryRecordAcrossSmallChunks) {
+  std::string bytes;
+  for (int i = 0; i < 50; ++i) EncodeRecord(i, MakeRecord(std::string(i, 'p'), "k"), &bytes);
+  CountingFile file(bytes);
+  SegmentScanner scanner(file, 0, bytes.size(), true, /*chunk_bytes=*/40);
+  DecodedRecord record;
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(scanner.Next(&record), SegmentScanner::Result::kRecord) << i;
+    EXPECT_EQ(record.offset, static_cast<uint64_t>(i));
+    EXPECT_EQ(record.payload.size(), static_cast<size_t>(i));
+  }
+  EXPECT_EQ(scanner.Next(&record), SegmentScanner::Result::kEnd);
+  EXPECT_EQ(scanner.position(), bytes.size());
+}
+
+TEST(SegmentScannerTest, HostileLengthNeverReadsOrAllocatesPastTheFile) {
+  std::string bytes;
+  EncodeRecord(0, MakeRecord("first"), &bytes);
+  const size_t good = bytes.size();
+  EncodeRecord(1, MakeRecord("second"), &bytes);
+  const uint32_t length = outbox_format::kMaxBodyBytes;  // allowed, but far past the file
+  std::memcpy(bytes.data() + good + outbox_format::kLengthOffset, &length, 4);
+  CountingFile file(bytes);
+  SegmentScanner scanner(file, 0, bytes.size(), true, /*chunk_bytes=*/16);
+  DecodedRecord record;
+  ASSERT_EQ(scanner.Next(&record), SegmentScanner::Result::kRecord);
+  EXPECT_EQ(scanner.Next(&record), SegmentScanner::Result::kTorn);
+  EXPECT_EQ(scanner.position(), good);
+  EXPECT_LE(file.largest_read, bytes.size());
+}
+
+TEST(SegmentScannerTest, FileShorterThanTheRangeIsTorn) {
+  std::string bytes;
+  EncodeRecord(0, MakeRecord("only"), &bytes);
+  CountingFile file(bytes.substr(0, bytes.size() - 2));
+  SegmentScanner scanner(file, 0, bytes.size(), true);
+  DecodedRecord record;
+  EXPECT_EQ(scanner.Next(&record), SegmentScanner::Result::kTorn);
+}
+
+TEST(SegmentFormatTest, SegmentNamesRoundTrip) {
+  EXPECT_EQ(SegmentFileName(42), "00000000000000000042.log");
+  uint64_t base = 0;
+  ASSERT_TRUE(ParseSegmentFileName(SegmentFileName(UINT64_MAX), &base));
+  EXPECT_EQ(base, UINT64_MAX);
+  EXPECT_FALSE(ParseSegmentFileName("99999999999999999999.log", &base));  // overflows
+  EXPECT_FALSE(ParseSegmentFileName("0000000000000000004x.log", &base));
+  EXPECT_FALSE(ParseSegmentFileName("00000000000000000042.tmp", &base));
+  EXPECT_FALSE(ParseSegmentFileName("cursors", &base));
+}
+
+}  // namespace
+}  // namespace zroute
