@@ -54,12 +54,6 @@ TEST(ChartLint, SeveralReplicasWithoutLeaderElectionFailToRender) {
   EXPECT_NE(run.err.find("leaderElection.enabled"), std::string::npos) << run.err;
 }
 
-TEST(ChartLint, OneReplicaWithoutLeaderElectionRenders) {
-  const ProcessResult run = MustRun({"template", kReleaseName, SourcePath("charts/zroute"), "--set",
-                                     "replicaCount=1", "--set", "leaderElection.enabled=false"});
-  EXPECT_EQ(run.exit_code, 0) << run.err;
-}
-
 // Each value alone violates the schema; with the chart defaults otherwise.
 class ChartSchemaTest : public ::testing::TestWithParam<std::string> {};
 

@@ -177,5 +177,17 @@ TEST_P(ChartOperatorTest, ServiceMonitorOnlyWhenEnabled) {
 INSTANTIATE_TEST_SUITE_P(Values, ChartOperatorTest, ::testing::Values(DefaultConfig(), CustomConfig()),
                          [](const auto& info) { return info.param.label; });
 
+TEST(ChartSingleOperator, OneReplicaRunsWithoutLeaderElectionOrBudget) {
+  RenderConfig config = DefaultConfig();
+  config.label = "single";
+  config.set_flags = {"replicaCount=1", "leaderElection.enabled=false"};
+  StatusOr<RenderedChart> chart = RenderedChart::Render(config);
+  ASSERT_TRUE(chart.ok()) << chart.status();
+  StatusOr<YAML::Node> container = OperatorContainer(*chart);
+  ASSERT_TRUE(container.ok()) << container.status();
+  EXPECT_FALSE(HasFlag(*container, "--leader-elect"));
+  EXPECT_TRUE(chart->OfKind("PodDisruptionBudget").empty()) << "a budget would block every node drain";
+}
+
 }  // namespace
 }  // namespace zroute::chart_testing

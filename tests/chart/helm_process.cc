@@ -131,6 +131,7 @@ StatusOr<ProcessResult> RunHelm(const std::vector<std::string>& args, std::chron
   std::array<pollfd, 2> fds{pollfd{out_pipe[0], POLLIN, 0}, pollfd{err_pipe[0], POLLIN, 0}};
   std::array<std::string*, 2> sinks{&result.out, &result.err};
   bool timed_out = false;
+  int poll_errno = 0;
   while (fds[0].fd >= 0 || fds[1].fd >= 0) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -140,7 +141,10 @@ StatusOr<ProcessResult> RunHelm(const std::vector<std::string>& args, std::chron
     }
     const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) break;
+    if (ready < 0) {
+      poll_errno = errno;
+      break;
+    }
     for (size_t i = 0; i < fds.size(); ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       char buffer[65536];
@@ -156,13 +160,14 @@ StatusOr<ProcessResult> RunHelm(const std::vector<std::string>& args, std::chron
   for (pollfd& p : fds) {
     if (p.fd >= 0) ::close(p.fd);
   }
-  if (timed_out) ::kill(pid, SIGKILL);
+  if (timed_out || poll_errno != 0) ::kill(pid, SIGKILL);
 
   int wait_status = 0;
   while (::waitpid(pid, &wait_status, 0) < 0) {
     if (errno != EINTR) return Errno("waitpid");
   }
   if (timed_out) return Status::DeadlineExceeded("helm did not finish within the timeout");
+  if (poll_errno != 0) return Status::Internal(std::string("poll: ") + std::strerror(poll_errno));
   result.exit_code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
   return result;
 }

@@ -33,8 +33,15 @@ app.kubernetes.io/component: operator
 {{- end -}}
 
 {{- define "zroute.labels" -}}
+{{ include "zroute.commonLabels" . }}
+app.kubernetes.io/component: operator
+{{- end -}}
+
+{{/* Labels of objects that belong to the release but not to the operator (the CRDs). */}}
+{{- define "zroute.commonLabels" -}}
 helm.sh/chart: {{ include "zroute.chart" . }}
-{{ include "zroute.selectorLabels" . }}
+app.kubernetes.io/name: {{ include "zroute.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: zroute
