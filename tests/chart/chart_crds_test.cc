@@ -145,13 +145,14 @@ TEST(ChartCrds, ChartCopiesEqualTheRepositoryCrds) {
   }
   for (const auto& [file, text] : sources) {
     auto copy = copies.find(file);
-    ASSERT_NE(copy, copies.end()) << "crds/" << file << " is not in the chart: run scripts/sync-chart-crds.sh";
+    ASSERT_NE(copy, copies.end()) << "crds/" << file
+                                  << " is not in the chart: run scripts/sync-chart-crds.sh";
     EXPECT_EQ(copy->second, text) << "charts/zroute/files/crds/" << file
                                   << " differs from crds/: run scripts/sync-chart-crds.sh";
   }
   for (const auto& [file, text] : copies) {
-    EXPECT_TRUE(sources.contains(file)) << "charts/zroute/files/crds/" << file
-                                        << " is not in crds/: run scripts/sync-chart-crds.sh";
+    EXPECT_TRUE(sources.contains(file))
+        << "charts/zroute/files/crds/" << file << " is not in crds/: run scripts/sync-chart-crds.sh";
   }
 }
 

@@ -20,13 +20,15 @@ ProcessResult MustRun(const std::vector<std::string>& args) {
 }
 
 TEST(ChartLint, StrictLintPassesWithDefaults) {
-  const ProcessResult run = MustRun({"lint", "--strict", SourcePath("charts/zroute"), "--namespace", "zroute-system"});
+  const ProcessResult run =
+      MustRun({"lint", "--strict", SourcePath("charts/zroute"), "--namespace", "zroute-system"});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
 }
 
 TEST(ChartLint, StrictLintPassesWithCustomValues) {
-  const ProcessResult run = MustRun({"lint", "--strict", SourcePath("charts/zroute"), "--namespace", "events-infra",
-                                     "--values", SourcePath("tests/chart/values-custom.yaml")});
+  const ProcessResult run =
+      MustRun({"lint", "--strict", SourcePath("charts/zroute"), "--namespace", "events-infra", "--values",
+               SourcePath("tests/chart/values-custom.yaml")});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
 }
 
@@ -58,19 +60,22 @@ TEST(ChartLint, SeveralReplicasWithoutLeaderElectionFailToRender) {
 class ChartSchemaTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ChartSchemaTest, RejectsTheValue) {
-  const ProcessResult run = MustRun({"template", kReleaseName, SourcePath("charts/zroute"), "--set", GetParam()});
+  const ProcessResult run =
+      MustRun({"template", kReleaseName, SourcePath("charts/zroute"), "--set", GetParam()});
   EXPECT_NE(run.exit_code, 0) << GetParam() << " was accepted";
   EXPECT_NE(run.err.find(kSchemaError), std::string::npos) << GetParam() << ": " << run.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(
     BadValues, ChartSchemaTest,
-    ::testing::Values("webhook.timeoutSeconds=11", "webhook.timeoutSeconds=0", "webhook.failurePolicy=Sometimes",
-                      "webhook.unknown=1", "replicaCount=0", "ports.webhook=70000", "ports.metrics=0",
-                      "resources.limits.gpu=1", "resources.requests.cpu=lots", "image.pullPolicy=Sometimes",
-                      "logLevel=trace", "serviceMonitor.unknown=true", "certManager.issuerRef.kind=Authority",
+    ::testing::Values("webhook.timeoutSeconds=11", "webhook.timeoutSeconds=0",
+                      "webhook.failurePolicy=Sometimes", "webhook.unknown=1", "replicaCount=0",
+                      "ports.webhook=70000", "ports.metrics=0", "resources.limits.gpu=1",
+                      "resources.requests.cpu=lots", "image.pullPolicy=Sometimes", "logLevel=trace",
+                      "serviceMonitor.unknown=true", "certManager.issuerRef.kind=Authority",
                       "podDisruptionBudget.minAvailable=-1", "podAntiAffinityPreset=strict",
-                      "webhook.excludeNamespaces={Not_A_Namespace}", "sidecar.image.unknown=x", "unknownKey=1"),
+                      "webhook.excludeNamespaces={Not_A_Namespace}", "sidecar.image.unknown=x",
+                      "unknownKey=1"),
     [](const auto& info) {
       std::string name;
       for (char c : info.param) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
@@ -80,12 +85,27 @@ INSTANTIATE_TEST_SUITE_P(
 // The same flags are accepted when the values are valid, so the rejections above are the
 // schema's doing and not a broken command line.
 TEST(ChartSchema, AcceptsValidValuesOfTheSameKeys) {
-  const ProcessResult run = MustRun({"template", kReleaseName, SourcePath("charts/zroute"), "--set",
-                                     "webhook.timeoutSeconds=10", "--set", "webhook.failurePolicy=Ignore", "--set",
-                                     "replicaCount=3", "--set", "ports.webhook=10443", "--set",
-                                     "resources.requests.cpu=0.5", "--set", "logLevel=debug", "--set",
-                                     "certManager.issuerRef.kind=ClusterIssuer", "--set",
-                                     "podAntiAffinityPreset=hard", "--set", "webhook.excludeNamespaces={monitoring}"});
+  const ProcessResult run = MustRun({"template",
+                                     kReleaseName,
+                                     SourcePath("charts/zroute"),
+                                     "--set",
+                                     "webhook.timeoutSeconds=10",
+                                     "--set",
+                                     "webhook.failurePolicy=Ignore",
+                                     "--set",
+                                     "replicaCount=3",
+                                     "--set",
+                                     "ports.webhook=10443",
+                                     "--set",
+                                     "resources.requests.cpu=0.5",
+                                     "--set",
+                                     "logLevel=debug",
+                                     "--set",
+                                     "certManager.issuerRef.kind=ClusterIssuer",
+                                     "--set",
+                                     "podAntiAffinityPreset=hard",
+                                     "--set",
+                                     "webhook.excludeNamespaces={monitoring}"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
 }
 

@@ -69,7 +69,8 @@ TEST_P(ChartOperatorTest, EveryContainerHasResourceRequestsAndLimits) {
     const std::string name = ScalarAt(c, {"name"}).value_or("?");
     for (const std::string kind : {"requests", "limits"}) {
       for (const std::string resource : {"cpu", "memory"}) {
-        EXPECT_TRUE(ScalarAt(c, {"resources", kind, resource}).has_value()) << name << " " << kind << "." << resource;
+        EXPECT_TRUE(ScalarAt(c, {"resources", kind, resource}).has_value())
+            << name << " " << kind << "." << resource;
       }
     }
   }
@@ -83,7 +84,8 @@ TEST_P(ChartOperatorTest, EveryContainerIsLockedDown) {
     EXPECT_EQ(ScalarAt(c, {"securityContext", "runAsNonRoot"}), "true") << name;
     EXPECT_EQ(ScalarAt(c, {"securityContext", "readOnlyRootFilesystem"}), "true") << name;
     EXPECT_EQ(ScalarAt(c, {"securityContext", "allowPrivilegeEscalation"}), "false") << name;
-    EXPECT_EQ(ScalarsAt(c, {"securityContext", "capabilities", "drop"}), std::vector<std::string>{"ALL"}) << name;
+    EXPECT_EQ(ScalarsAt(c, {"securityContext", "capabilities", "drop"}), std::vector<std::string>{"ALL"})
+        << name;
     EXPECT_FALSE(NodeAt(c, {"securityContext", "capabilities", "add"}).IsDefined()) << name;
     EXPECT_EQ(ScalarAt(c, {"securityContext", "seccompProfile", "type"}), "RuntimeDefault") << name;
   }
@@ -92,7 +94,8 @@ TEST_P(ChartOperatorTest, EveryContainerIsLockedDown) {
 }
 
 TEST_P(ChartOperatorTest, FlagsMatchContainerPortsAndValues) {
-  EXPECT_EQ(HasFlag(operator_, "--leader-elect"), ValueAt(GetParam(), {"leaderElection", "enabled"}) == "true");
+  EXPECT_EQ(HasFlag(operator_, "--leader-elect"),
+            ValueAt(GetParam(), {"leaderElection", "enabled"}) == "true");
   for (const std::string port : {"webhook", "metrics", "control"}) {
     std::optional<std::string> container_port;
     for (const YAML::Node& p : NodeAt(operator_, {"ports"})) {
@@ -108,7 +111,8 @@ TEST_P(ChartOperatorTest, FlagsMatchContainerPortsAndValues) {
 TEST_P(ChartOperatorTest, PodIdentityComesFromTheDownwardApi) {
   std::map<std::string, std::string> env;
   for (const YAML::Node& e : NodeAt(operator_, {"env"})) {
-    env[ScalarAt(e, {"name"}).value_or("")] = ScalarAt(e, {"valueFrom", "fieldRef", "fieldPath"}).value_or("");
+    env[ScalarAt(e, {"name"}).value_or("")] =
+        ScalarAt(e, {"valueFrom", "fieldRef", "fieldPath"}).value_or("");
   }
   EXPECT_EQ(env["POD_NAME"], "metadata.name");
   EXPECT_EQ(env["POD_NAMESPACE"], "metadata.namespace");
@@ -129,14 +133,16 @@ TEST_P(ChartOperatorTest, ReplicasAreSpreadAcrossNodesOrZones) {
 TEST_P(ChartOperatorTest, DisruptionBudgetKeepsOneReplica) {
   StatusOr<YAML::Node> pdb = chart_.One("PodDisruptionBudget");
   ASSERT_TRUE(pdb.ok()) << pdb.status();
-  EXPECT_EQ(ScalarAt(*pdb, {"spec", "minAvailable"}), ValueAt(GetParam(), {"podDisruptionBudget", "minAvailable"}));
+  EXPECT_EQ(ScalarAt(*pdb, {"spec", "minAvailable"}),
+            ValueAt(GetParam(), {"podDisruptionBudget", "minAvailable"}));
   if (GetParam().value_files.empty()) {
     EXPECT_EQ(ScalarAt(*pdb, {"spec", "minAvailable"}), "1");
   }
   const YAML::Node selector = NodeAt(*pdb, {"spec", "selector", "matchLabels"});
   ASSERT_TRUE(selector.IsMap());
   for (const auto& kv : selector) {
-    EXPECT_EQ(ScalarAt(deployment_, {"spec", "template", "metadata", "labels", kv.first.Scalar()}), kv.second.Scalar())
+    EXPECT_EQ(ScalarAt(deployment_, {"spec", "template", "metadata", "labels", kv.first.Scalar()}),
+              kv.second.Scalar())
         << "the budget does not select the operator pods: " << kv.first.Scalar();
   }
 }
@@ -151,8 +157,9 @@ TEST_P(ChartOperatorTest, ServicesExposeControlWebhookAndMetricsPorts) {
   EXPECT_EQ(target_ports, (std::set<std::string>{"control", "webhook", "metrics"}));
   const std::string endpoint = FlagValue(operator_, "--control-endpoint").value_or("");
   EXPECT_EQ(endpoint.rfind("tcp://", 0), 0u) << endpoint;
-  EXPECT_NE(endpoint.find("." + GetParam().namespace_name + ".svc:" + *ValueAt(GetParam(), {"ports", "control"})),
-            std::string::npos)
+  EXPECT_NE(
+      endpoint.find("." + GetParam().namespace_name + ".svc:" + *ValueAt(GetParam(), {"ports", "control"})),
+      std::string::npos)
       << endpoint;
 }
 

@@ -25,9 +25,7 @@ struct Grant {
   auto operator<=>(const Grant&) const = default;
 };
 
-std::string ToString(const Grant& g) {
-  return g.scope + " \"" + g.group + "\" " + g.resource + " " + g.verb;
-}
+std::string ToString(const Grant& g) { return g.scope + " \"" + g.group + "\" " + g.resource + " " + g.verb; }
 
 std::string ToString(const std::set<Grant>& grants) {
   std::string out;
@@ -48,8 +46,10 @@ struct ContractRow {
 const std::vector<ContractRow>& Contract() {
   static const std::vector<ContractRow> rows{
       {"ClusterRole", "zroute.io", {"topics", "subscriptions", "scalingpolicies"}, {"get", "list", "watch"}},
-      {"ClusterRole", "zroute.io",
-       {"topics/status", "subscriptions/status", "scalingpolicies/status"}, {"get", "update", "patch"}},
+      {"ClusterRole",
+       "zroute.io",
+       {"topics/status", "subscriptions/status", "scalingpolicies/status"},
+       {"get", "update", "patch"}},
       {"ClusterRole", "", {"pods"}, {"get", "list", "watch"}},
       {"ClusterRole", "", {"events"}, {"create", "patch"}},
       {"ClusterRole", "events.k8s.io", {"events"}, {"create", "patch"}},
@@ -87,7 +87,8 @@ CollectedRbac Collect(const std::vector<YAML::Node>& documents) {
     const YAML::Node rules = NodeAt(doc, {"rules"});
     if (!rules.IsSequence()) continue;
     for (const YAML::Node& rule : rules) {
-      if (NodeAt(rule, {"nonResourceURLs"}).IsDefined()) out.violations.push_back(where + ": nonResourceURLs");
+      if (NodeAt(rule, {"nonResourceURLs"}).IsDefined())
+        out.violations.push_back(where + ": nonResourceURLs");
       const std::vector<std::string> groups = ScalarsAt(rule, {"apiGroups"});
       const std::vector<std::string> resources = ScalarsAt(rule, {"resources"});
       const std::vector<std::string> verbs = ScalarsAt(rule, {"verbs"});
@@ -172,7 +173,8 @@ TEST_P(ChartRbacTest, WebhookConfigurationGrantIsLimitedToOurConfiguration) {
   const std::string name = ScalarAt(*webhook, {"metadata", "name"}).value_or("");
   const CollectedRbac rbac = Collect(chart_.documents());
   for (const std::string verb : {"get", "patch"}) {
-    auto it = rbac.grants.find({"ClusterRole", "admissionregistration.k8s.io", "mutatingwebhookconfigurations", verb});
+    auto it = rbac.grants.find(
+        {"ClusterRole", "admissionregistration.k8s.io", "mutatingwebhookconfigurations", verb});
     ASSERT_NE(it, rbac.grants.end()) << verb;
     ASSERT_TRUE(it->second.has_value()) << verb << " is granted on every webhook configuration";
     EXPECT_EQ(*it->second, std::set<std::string>{name}) << verb;

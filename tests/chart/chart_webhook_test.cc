@@ -134,8 +134,8 @@ TEST_P(ChartWebhookTest, CertificateSourceFollowsCertManagerEnabled) {
   EXPECT_EQ(FlagValue(*container, "--webhook-cert-mode"), "external");
   ASSERT_EQ(certificates.size(), 1u);
   const YAML::Node& certificate = certificates[0];
-  EXPECT_EQ(inject_from, GetParam().namespace_name + "/" +
-                             ScalarAt(certificate, {"metadata", "name"}).value_or(""));
+  EXPECT_EQ(inject_from,
+            GetParam().namespace_name + "/" + ScalarAt(certificate, {"metadata", "name"}).value_or(""));
   EXPECT_EQ(ScalarAt(certificate, {"spec", "secretName"}), FlagValue(*container, "--webhook-secret"));
   const std::string service = FlagValue(*container, "--webhook-service").value_or("");
   const std::vector<std::string> dns_names = ScalarsAt(certificate, {"spec", "dnsNames"});
@@ -156,7 +156,8 @@ TEST(ChartWebhookExtraNamespaces, ExtraExclusionsAreAddedOnce) {
   ASSERT_TRUE(chart.ok()) << chart.status();
   StatusOr<YAML::Node> webhook_config = chart->One("MutatingWebhookConfiguration");
   ASSERT_TRUE(webhook_config.ok()) << webhook_config.status();
-  const YAML::Node expressions = NodeAt(NodeAt(*webhook_config, {"webhooks"})[0], {"namespaceSelector", "matchExpressions"});
+  const YAML::Node expressions =
+      NodeAt(NodeAt(*webhook_config, {"webhooks"})[0], {"namespaceSelector", "matchExpressions"});
   ASSERT_TRUE(expressions.IsSequence() && expressions.size() == 1);
   std::vector<std::string> values = ScalarsAt(expressions[0], {"values"});
   std::sort(values.begin(), values.end());

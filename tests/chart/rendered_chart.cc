@@ -29,9 +29,7 @@ YAML::Node Child(const YAML::Node& node, const std::string& key) {
 
 RenderConfig DefaultConfig() { return {"defaults", "zroute-system", {}, {}}; }
 
-RenderConfig CustomConfig() {
-  return {"custom", "events-infra", {"tests/chart/values-custom.yaml"}, {}};
-}
+RenderConfig CustomConfig() { return {"custom", "events-infra", {"tests/chart/values-custom.yaml"}, {}}; }
 
 StatusOr<RenderedChart> RenderedChart::Parse(const std::string& yaml) {
   RenderedChart chart;
@@ -52,8 +50,8 @@ StatusOr<RenderedChart> RenderedChart::Render(const RenderConfig& config) {
   const std::string key = CacheKey(config);
   if (auto it = cache.find(key); it != cache.end()) return it->second;
 
-  std::vector<std::string> args{"template", kReleaseName, SourcePath("charts/zroute"),
-                                "--namespace", config.namespace_name};
+  std::vector<std::string> args{"template", kReleaseName, SourcePath("charts/zroute"), "--namespace",
+                                config.namespace_name};
   for (const std::string& f : config.value_files) {
     args.push_back("--values");
     args.push_back(SourcePath(f));

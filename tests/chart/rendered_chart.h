@@ -6,8 +6,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <map>
-#include <ostream>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -20,10 +20,10 @@ inline constexpr char kReleaseName[] = "zr";
 
 // One way of installing the chart.
 struct RenderConfig {
-  std::string label;                    // names the case in test output: "defaults", "custom"
-  std::string namespace_name;           // --namespace
-  std::vector<std::string> value_files; // paths relative to the repository root
-  std::vector<std::string> set_flags;   // each passed as --set <flag>
+  std::string label;                     // names the case in test output: "defaults", "custom"
+  std::string namespace_name;            // --namespace
+  std::vector<std::string> value_files;  // paths relative to the repository root
+  std::vector<std::string> set_flags;    // each passed as --set <flag>
 };
 
 inline void PrintTo(const RenderConfig& config, std::ostream* os) { *os << config.label; }
