@@ -185,9 +185,18 @@ ReviewResult Review(const json& review, const InjectorConfig& config) {
       patch.Append({"spec", "volumes"}, BuildOutboxVolume(want));
     }
   }
+  json warnings = json::array();
   auto grace = spec->find("terminationGracePeriodSeconds");
   if (grace == spec->end() || !grace->is_number_integer() || grace->get<int64_t>() < config.termination_grace_seconds) {
     patch.Add({"spec", "terminationGracePeriodSeconds"}, config.termination_grace_seconds);
+    if (grace != spec->end() && grace->is_number_integer()) {
+      warnings.push_back("zroute: terminationGracePeriodSeconds raised to " +
+                         std::to_string(config.termination_grace_seconds) + " so the sidecar can drain");
+    }
+  }
+  // With the node's network the sidecar's fixed ports collide between pods on one node.
+  if (auto host = spec->find("hostNetwork"); host != spec->end() && host->is_boolean() && host->get<bool>()) {
+    warnings.push_back("zroute: hostNetwork pods share ports 3500/3600 with other injected pods on the node");
   }
 
   std::string ns = StringOr(*metadata, "namespace");
@@ -196,8 +205,9 @@ ReviewResult Review(const json& review, const InjectorConfig& config) {
   if (name.empty()) name = StringOr(*metadata, "generateName") + "*";
 
   ReviewResult r;
-  r.review = ReviewEnvelope(
-      {{"uid", uid}, {"allowed", true}, {"patchType", "JSONPatch"}, {"patch", Base64Encode(patch.ToString())}});
+  json response = {{"uid", uid}, {"allowed", true}, {"patchType", "JSONPatch"}, {"patch", Base64Encode(patch.ToString())}};
+  if (!warnings.empty()) response["warnings"] = std::move(warnings);
+  r.review = ReviewEnvelope(std::move(response));
   r.outcome = ReviewOutcome::kInjected;
   r.detail = std::string(native ? "native" : "plain") + " sidecar injected into " + ns + "/" + name;
   return r;

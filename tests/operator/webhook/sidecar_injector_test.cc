@@ -269,6 +269,22 @@ TEST(SidecarInjectorTest, ExistingEnvNamesAreNotDuplicatedOrOverwritten) {
   EXPECT_EQ(EnvValue(pod["spec"]["containers"][0], "ZROUTE_PUBLISH_URL"), "http://127.0.0.1:3500/v1/publish");
 }
 
+TEST(SidecarInjectorTest, RaisedGracePeriodAndHostNetworkAreReportedAsWarnings) {
+  json request = LoadFixture("review_deployment_pod.json");
+  ReviewResult r = ReviewAdmission(request, Config(30));
+  ASSERT_EQ(r.review["response"]["warnings"].size(), 1u);
+  EXPECT_NE(r.review["response"]["warnings"][0].get<std::string>().find("raised to 30"), std::string::npos);
+
+  request["request"]["object"]["spec"]["terminationGracePeriodSeconds"] = 45;
+  r = ReviewAdmission(request, Config(30));
+  EXPECT_FALSE(r.review["response"].contains("warnings"));
+
+  request["request"]["object"]["spec"]["hostNetwork"] = true;
+  r = ReviewAdmission(request, Config(30));
+  ASSERT_EQ(r.review["response"]["warnings"].size(), 1u);
+  EXPECT_NE(r.review["response"]["warnings"][0].get<std::string>().find("hostNetwork"), std::string::npos);
+}
+
 TEST(SidecarInjectorTest, LongerGracePeriodAndUserOutboxVolumeAreKept) {
   json request = LoadFixture("review_deployment_pod.json");
   request["request"]["object"]["spec"]["terminationGracePeriodSeconds"] = 120;
