@@ -239,6 +239,29 @@ bool DeeperThan(std::string_view body, std::size_t limit) {
 
 }  // namespace
 
+Status ValidateInjectorConfig(const InjectorConfig& config) {
+  if (config.sidecar_image.empty()) return Status::InvalidArgument("sidecar image is empty");
+  if (config.image_pull_policy != "Always" && config.image_pull_policy != "IfNotPresent" &&
+      config.image_pull_policy != "Never") {
+    return Status::InvalidArgument("image pull policy must be Always, IfNotPresent or Never");
+  }
+  for (const auto& [name, value] : {std::pair<const char*, const std::string&>{"cpu request", config.cpu_request},
+                                    {"cpu limit", config.cpu_limit},
+                                    {"memory request", config.memory_request},
+                                    {"memory limit", config.memory_limit},
+                                    {"default outbox size", config.default_outbox_size}}) {
+    if (!IsValidQuantity(value)) return Status::InvalidArgument(std::string(name) + " \"" + value + "\" is not a quantity");
+  }
+  if (config.operator_address.empty()) return Status::InvalidArgument("operator address is empty");
+  const std::string& level = config.default_log_level;
+  if (level != "debug" && level != "info" && level != "warn" && level != "error") {
+    return Status::InvalidArgument("default log level must be debug, info, warn or error");
+  }
+  if (config.termination_grace_seconds < 0) return Status::InvalidArgument("termination grace seconds is negative");
+  if (config.kubernetes_minor < 0) return Status::InvalidArgument("Kubernetes minor version is negative");
+  return Status::OK();
+}
+
 std::string Base64Encode(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3), '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),

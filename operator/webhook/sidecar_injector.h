@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/util/status.h"
 #include "operator/webhook/injector_config.h"
 
 namespace zroute::webhook {
@@ -40,6 +41,10 @@ ReviewResult ReviewAdmission(const nlohmann::json& review, const InjectorConfig&
 
 // Parses `body` (the HTTP request body) and reviews it; invalid JSON is a denial with no uid.
 ReviewResult ReviewAdmissionBody(std::string_view body, const InjectorConfig& config) noexcept;
+
+// Checks the operator's injection settings once at start-up, so that a bad flag or Helm value
+// fails the operator instead of every pod creation.
+Status ValidateInjectorConfig(const InjectorConfig& config);
 
 // Standard base64 (RFC 4648, with padding) as the `patch` field carries it.
 std::string Base64Encode(std::string_view data);

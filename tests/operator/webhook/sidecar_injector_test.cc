@@ -393,6 +393,27 @@ TEST(SidecarInjectorTest, MalformedReviewsAreDeniedNotThrown) {
   }
 }
 
+TEST(SidecarInjectorTest, ConfigValidationCatchesBadSettings) {
+  EXPECT_TRUE(ValidateInjectorConfig(Config(30)).ok());
+  InjectorConfig c = Config(30);
+  c.sidecar_image = "";
+  EXPECT_FALSE(ValidateInjectorConfig(c).ok());
+  c = Config(30);
+  c.image_pull_policy = "Sometimes";
+  EXPECT_FALSE(ValidateInjectorConfig(c).ok());
+  c = Config(30);
+  c.memory_limit = "256MB";
+  Status s = ValidateInjectorConfig(c);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("memory limit"), std::string::npos);
+  c = Config(30);
+  c.default_log_level = "trace";
+  EXPECT_FALSE(ValidateInjectorConfig(c).ok());
+  c = Config(30);
+  c.termination_grace_seconds = -1;
+  EXPECT_FALSE(ValidateInjectorConfig(c).ok());
+}
+
 TEST(SidecarInjectorTest, Base64MatchesRfc4648Vectors) {
   EXPECT_EQ(Base64Encode(""), "");
   EXPECT_EQ(Base64Encode("f"), "Zg==");
