@@ -1,0 +1,114 @@
+#include "operator/webhook/injection_annotations.h"
+
+#include <gtest/gtest.h>
+
+namespace zroute::webhook {
+namespace {
+
+using json = nlohmann::json;
+
+json Minimal() {
+  return {{"zroute.io/inject", "true"}, {"zroute.io/app-id", "orders"}, {"zroute.io/app-port", "8080"}};
+}
+
+TEST(InjectionAnnotationsTest, WantsInjectionOnlyForTheStringTrue) {
+  EXPECT_TRUE(WantsInjection(Minimal()));
+  EXPECT_FALSE(WantsInjection(json::object()));
+  EXPECT_FALSE(WantsInjection(json(nullptr)));
+  EXPECT_FALSE(WantsInjection({{"zroute.io/inject", "false"}}));
+  EXPECT_FALSE(WantsInjection({{"zroute.io/inject", "TRUE "}}));
+  EXPECT_FALSE(WantsInjection({{"zroute.io/inject", true}}));
+  EXPECT_FALSE(WantsInjection(json::array({"zroute.io/inject"})));
+}
+
+TEST(InjectionAnnotationsTest, DefaultsComeFromConfig) {
+  InjectorConfig config;
+  config.default_log_level = "warn";
+  config.default_outbox_size = "5Gi";
+  auto spec = ParseInjectionSpec(Minimal(), config);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->app_id, "orders");
+  EXPECT_EQ(spec->app_port, 8080);
+  EXPECT_EQ(spec->log_level, "warn");
+  EXPECT_EQ(spec->outbox_size, "5Gi");
+  EXPECT_EQ(spec->cpu_request, config.cpu_request);
+  EXPECT_EQ(spec->memory_limit, config.memory_limit);
+  EXPECT_FALSE(spec->outbox_claim.has_value());
+  EXPECT_FALSE(spec->api_token_secret.has_value());
+}
+
+TEST(InjectionAnnotationsTest, ResourceAnnotationsSetRequestAndLimit) {
+  json a = Minimal();
+  a["zroute.io/sidecar-cpu"] = "250m";
+  a["zroute.io/sidecar-memory"] = "1.5Gi";
+  auto spec = ParseInjectionSpec(a, InjectorConfig{});
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->cpu_request, "250m");
+  EXPECT_EQ(spec->cpu_limit, "250m");
+  EXPECT_EQ(spec->memory_request, "1.5Gi");
+  EXPECT_EQ(spec->memory_limit, "1.5Gi");
+}
+
+TEST(InjectionAnnotationsTest, MissingOrBadRequiredAnnotationsNameTheAnnotation) {
+  struct Case {
+    const char* key;
+    json value;  // null removes the key
+  } cases[] = {
+      {"zroute.io/app-id", nullptr}, {"zroute.io/app-id", ""},       {"zroute.io/app-id", "Orders"},
+      {"zroute.io/app-id", 7},       {"zroute.io/app-port", nullptr}, {"zroute.io/app-port", "0"},
+      {"zroute.io/app-port", "65536"}, {"zroute.io/app-port", "80a"}, {"zroute.io/app-port", ""},
+      {"zroute.io/app-port", "-1"},  {"zroute.io/app-port", 8080},
+  };
+  for (const auto& c : cases) {
+    json a = Minimal();
+    if (c.value.is_null()) {
+      a.erase(c.key);
+    } else {
+      a[c.key] = c.value;
+    }
+    auto spec = ParseInjectionSpec(a, InjectorConfig{});
+    ASSERT_FALSE(spec.ok()) << c.key << "=" << c.value.dump();
+    EXPECT_EQ(spec.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(spec.status().message().find(c.key), std::string::npos) << spec.status();
+  }
+}
+
+TEST(InjectionAnnotationsTest, BadOptionalValuesAreRefused) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"zroute.io/log-level", "verbose"},     {"zroute.io/sidecar-cpu", "lots"},
+      {"zroute.io/sidecar-memory", "-64Mi"},  {"zroute.io/outbox-size", "1GB"},
+      {"zroute.io/outbox-claim", "Bad_Name"}, {"zroute.io/api-token-secret", "a/b"},
+  };
+  for (const auto& [key, value] : cases) {
+    json a = Minimal();
+    a[key] = value;
+    auto spec = ParseInjectionSpec(a, InjectorConfig{});
+    ASSERT_FALSE(spec.ok()) << key << "=" << value;
+    EXPECT_NE(spec.status().message().find(key), std::string::npos) << spec.status();
+  }
+}
+
+TEST(InjectionAnnotationsTest, QuantitySyntax) {
+  for (const char* ok : {"1", "0", "500m", "1.5", ".5", "1.", "128Mi", "1Gi", "2k", "1e3", "1E-2", "+3", "100n"}) {
+    EXPECT_TRUE(IsValidQuantity(ok)) << ok;
+  }
+  for (const char* bad : {"", "-1", "Mi", "1GB", "1 Gi", "1e", "1e+", ".", "1.2.3", "1ki", "0x10", "1Mi "}) {
+    EXPECT_FALSE(IsValidQuantity(bad)) << bad;
+  }
+  EXPECT_FALSE(IsValidQuantity(std::string(100, '1')));
+}
+
+TEST(InjectionAnnotationsTest, DnsNames) {
+  EXPECT_TRUE(IsDnsLabel("orders-v2"));
+  EXPECT_FALSE(IsDnsLabel("-orders"));
+  EXPECT_FALSE(IsDnsLabel("orders-"));
+  EXPECT_FALSE(IsDnsLabel("Orders"));
+  EXPECT_FALSE(IsDnsLabel(std::string(64, 'a')));
+  EXPECT_TRUE(IsDnsSubdomain("zroute-webhook.zroute-system.svc"));
+  EXPECT_FALSE(IsDnsSubdomain("a..b"));
+  EXPECT_FALSE(IsDnsSubdomain("a,DNS:evil"));
+  EXPECT_FALSE(IsDnsSubdomain(""));
+}
+
+}  // namespace
+}  // namespace zroute::webhook
