@@ -55,7 +55,7 @@ FakeKubeServer::~FakeKubeServer() { Stop(); }
 Status FakeKubeServer::Start() {
   server_.set_tcp_nodelay(true);
   server_.set_keep_alive_max_count(100000);
-  server_.set_keep_alive_timeout(30);
+  server_.set_keep_alive_timeout(2);  // Stop() waits for idle keep-alive connections to time out
   server_.set_payload_max_length(3 * 1024 * 1024);
   // One connection holds one pool thread; each watch is one connection.
   server_.new_task_queue = [] { return new httplib::ThreadPool(48); };
