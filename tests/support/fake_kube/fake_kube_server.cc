@@ -88,9 +88,9 @@ void FakeKubeServer::SetValidToken(const std::string& token) {
   token_ = token;
 }
 
-void FakeKubeServer::InjectFaults(const std::string& path_prefix, int code, int count) {
+void FakeKubeServer::InjectFaults(const std::string& path_prefix, int code, int count, const std::string& verb) {
   std::lock_guard<std::mutex> lock(mu_);
-  faults_.push_back({path_prefix, code, count});
+  faults_.push_back({path_prefix, verb, code, count});
 }
 
 void FakeKubeServer::CutWatches() {
@@ -177,12 +177,20 @@ void FakeKubeServer::Handle(const httplib::Request& req, httplib::Response& res)
       return;
     }
     for (Fault& f : faults_) {
-      if (f.remaining > 0 && req.path.compare(0, f.prefix.size(), f.prefix) == 0) {
+      if (f.remaining > 0 && req.path.compare(0, f.prefix.size(), f.prefix) == 0 &&
+          (f.verb.empty() || f.verb == verb)) {
         --f.remaining;
+        if (f.code == 410 && verb == "watch" && expired_mode_ == ExpiredWatchMode::kErrorEvent) {
+          ++responses_[200];
+          json event = {{"type", "ERROR"}, {"object", KubeStatus(410, "Expired", "injected expiry")}};
+          res.status = 200;
+          res.set_content(event.dump() + "\n", "application/json");
+          return;
+        }
         ++responses_[f.code];
         res.status = f.code;
         if (f.code == 429) res.set_header("Retry-After", "1");
-        std::string reason = f.code == 429 ? "TooManyRequests" : "InternalError";
+        std::string reason = f.code == 429 ? "TooManyRequests" : f.code == 410 ? "Expired" : "InternalError";
         res.set_content(KubeStatus(f.code, reason, "injected fault").dump(), "application/json");
         return;
       }

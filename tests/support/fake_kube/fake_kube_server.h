@@ -52,9 +52,10 @@ class FakeKubeServer {
   // Requests must carry `Authorization: Bearer <token>`; empty (the default) disables auth.
   void SetValidToken(const std::string& token);
   void SetExpiredWatchMode(ExpiredWatchMode mode) { expired_mode_ = mode; }
-  // The next `count` requests whose path starts with `path_prefix` answer `code` (429 carries
-  // Retry-After: 1) with a Status body.
-  void InjectFaults(const std::string& path_prefix, int code, int count);
+  // The next `count` requests whose path starts with `path_prefix` (and whose Kubernetes verb is
+  // `verb`, if not empty) answer `code` (429 carries Retry-After: 1) with a Status body. A 410
+  // fault on a watch follows the ExpiredWatchMode (HTTP 410, or 200 + ERROR event).
+  void InjectFaults(const std::string& path_prefix, int code, int count, const std::string& verb = "");
 
   // Every open watch stream ends abruptly (no terminating chunk): the client sees a read error.
   void CutWatches();
@@ -73,6 +74,7 @@ class FakeKubeServer {
  private:
   struct Fault {
     std::string prefix;
+    std::string verb;
     int code;
     int remaining;
   };
