@@ -48,30 +48,37 @@ struct FakeKubeServer::WatchStream {
   bool ending = false;  // after the pending events (an ERROR), end the stream cleanly
 };
 
-FakeKubeServer::FakeKubeServer(size_t history_limit) : store_(history_limit) {}
+FakeKubeServer::FakeKubeServer(size_t history_limit)
+    : store_(history_limit), https_(false), server_(std::make_unique<httplib::Server>()) {}
+
+FakeKubeServer::FakeKubeServer(const std::string& cert_path, const std::string& key_path, size_t history_limit)
+    : store_(history_limit),
+      https_(true),
+      server_(std::make_unique<httplib::SSLServer>(cert_path.c_str(), key_path.c_str())) {}
 
 FakeKubeServer::~FakeKubeServer() { Stop(); }
 
 Status FakeKubeServer::Start() {
-  server_.set_tcp_nodelay(true);
-  server_.set_keep_alive_max_count(100000);
-  server_.set_keep_alive_timeout(2);  // Stop() waits for idle keep-alive connections to time out
-  server_.set_payload_max_length(3 * 1024 * 1024);
+  if (!server_->is_valid()) return Status::InvalidArgument("fake kube server: invalid TLS certificate or key");
+  server_->set_tcp_nodelay(true);
+  server_->set_keep_alive_max_count(100000);
+  server_->set_keep_alive_timeout(2);  // Stop() waits for idle keep-alive connections to time out
+  server_->set_payload_max_length(3 * 1024 * 1024);
   // One connection holds one pool thread; each watch is one connection.
-  server_.new_task_queue = [] { return new httplib::ThreadPool(48); };
+  server_->new_task_queue = [] { return new httplib::ThreadPool(48); };
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
-  server_.Get(R"(/.*)", handler);
-  server_.Post(R"(/.*)", handler);
-  server_.Put(R"(/.*)", handler);
-  server_.Patch(R"(/.*)", handler);
-  server_.Delete(R"(/.*)", handler);
-  port_ = server_.bind_to_any_port("127.0.0.1");
+  server_->Get(R"(/.*)", handler);
+  server_->Post(R"(/.*)", handler);
+  server_->Put(R"(/.*)", handler);
+  server_->Patch(R"(/.*)", handler);
+  server_->Delete(R"(/.*)", handler);
+  port_ = server_->bind_to_any_port("127.0.0.1");
   if (port_ <= 0) return Status::IOError("fake kube server: cannot bind 127.0.0.1");
-  listener_ = std::thread([this] { server_.listen_after_bind(); });
-  for (int i = 0; i < 5000 && !server_.is_running(); ++i) {
+  listener_ = std::thread([this] { server_->listen_after_bind(); });
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));  // startup only; 0.11 has no ready signal
   }
-  if (!server_.is_running()) return Status::Internal("fake kube server did not start");
+  if (!server_->is_running()) return Status::Internal("fake kube server did not start");
   return Status::OK();
 }
 
@@ -79,7 +86,7 @@ void FakeKubeServer::Stop() {
   if (!listener_.joinable()) return;
   stopping_ = true;
   store_.Wake();
-  server_.stop();
+  server_->stop();
   listener_.join();
 }
 

@@ -37,6 +37,8 @@ class FakeKubeServer {
   enum class ExpiredWatchMode { kHttp410, kErrorEvent };
 
   explicit FakeKubeServer(size_t history_limit = 100000);
+  // Serves HTTPS with this certificate and key (PEM files, e.g. from WriteSelfSignedCert()).
+  FakeKubeServer(const std::string& cert_path, const std::string& key_path, size_t history_limit = 100000);
   ~FakeKubeServer();
   FakeKubeServer(const FakeKubeServer&) = delete;
   FakeKubeServer& operator=(const FakeKubeServer&) = delete;
@@ -45,7 +47,7 @@ class FakeKubeServer {
   Status Start();
   void Stop();
   int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return (https_ ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(port_); }
 
   FakeKubeStore& store() { return store_; }
 
@@ -91,7 +93,8 @@ class FakeKubeServer {
   void Reply(httplib::Response& res, const FakeReply& reply);
 
   FakeKubeStore store_;
-  httplib::Server server_;
+  const bool https_;
+  std::unique_ptr<httplib::Server> server_;
   std::thread listener_;
   int port_ = 0;
   std::atomic<ExpiredWatchMode> expired_mode_{ExpiredWatchMode::kHttp410};
