@@ -301,6 +301,24 @@ TEST_F(FakeKubeTest, ScaleSubresourceReadsAndWritesReplicas) {
   EXPECT_EQ(Call("PATCH", deployments + "/d/scale", {{"spec", {{"replicas", -1}}}}, "application/merge-patch+json").code, 422);
 }
 
+TEST_F(FakeKubeTest, ClusterWideListAndWatchSpanNamespaces) {
+  const std::string all = "/apis/example.zroute.io/v1/widgets";
+  std::string rv = server_.store().CurrentResourceVersion();
+  Call("POST", kWidgets, Widget("a"));
+  Call("POST", "/apis/example.zroute.io/v1/namespaces/ns2/widgets", Widget("b"));
+  Call("POST", "/apis/other.zroute.io/v1/namespaces/ns1/widgets", Widget("other-group"));
+  auto list = Call("GET", all);
+  ASSERT_EQ(list.code, 200);
+  EXPECT_EQ(list.body["items"].size(), 2u);
+  httplib::Client c("127.0.0.1", server_.port());
+  std::string buffer;
+  auto res = c.Get((all + "?watch=1&timeoutSeconds=1&resourceVersion=" + rv).c_str(),
+                   [&](const char* data, size_t len) { buffer.append(data, len); return true; });
+  ASSERT_TRUE(res);
+  EXPECT_EQ(std::count(buffer.begin(), buffer.end(), '\n'), 2);
+  EXPECT_EQ(server_.RequestCount("watch", all), 1);
+}
+
 TEST_F(FakeKubeTest, HostileInputIsRefused) {
   EXPECT_EQ(Call("GET", "/nonsense").code, 404);
   EXPECT_EQ(Call("GET", "/api/v1/namespaces/a/b/c/d/e/f").code, 404);
