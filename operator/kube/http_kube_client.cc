@@ -1,5 +1,7 @@
 #include "operator/kube/http_kube_client.h"
 
+#include "operator/kube/watch_decoder.h"
+
 #include <httplib.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -39,16 +41,6 @@ std::string Query(std::initializer_list<std::pair<const char*, std::string>> par
     q += std::string(k) + "=" + UrlEncode(v);
   }
   return q;
-}
-
-WatchEventType ParseType(const std::string& type, bool& ok) {
-  ok = true;
-  if (type == "ADDED") return WatchEventType::kAdded;
-  if (type == "MODIFIED") return WatchEventType::kModified;
-  if (type == "DELETED") return WatchEventType::kDeleted;
-  if (type == "BOOKMARK") return WatchEventType::kBookmark;
-  ok = false;
-  return WatchEventType::kAdded;
 }
 
 }  // namespace
@@ -262,72 +254,39 @@ StatusOr<WatchEnd> HttpKubeClient::Watch(const GroupVersionResource& gvr, const 
     if (!auth.empty()) headers.emplace("Authorization", auth);
     std::unique_ptr<httplib::ClientImpl> cli = NewConnection(read_timeout);
     // Shutting the socket down is the only way to interrupt a blocked read. The response handler
-    // re-checks the token once the request is in flight, which closes the window where the
+    // re-checks the stop token once the request is in flight, which closes the window where the
     // callback fires before the socket exists.
     std::stop_callback on_stop(stop, [&cli] { cli->stop(); });
 
     int code = 0;
     std::string error_body;
-    std::string buffer;
-    Status failure;
-    bool expired = false;
-    bool cancelled = false;
+    WatchDecoder decoder(options_.max_watch_line_bytes);
+    WatchDecoder::Result decoded = WatchDecoder::Result::kContinue;
     auto on_response = [&](const httplib::Response& r) {
       code = r.status;
       return !stop.stop_requested();
     };
     auto on_data = [&](const char* data, size_t len) {
-      if (stop.stop_requested()) {
-        cancelled = true;
-        return false;
-      }
+      if (stop.stop_requested()) return false;
       if (code != 200) {
         if (error_body.size() < 64 * 1024) error_body.append(data, len);
         return true;
       }
-      buffer.append(data, len);
-      size_t start = 0;
-      for (size_t nl; (nl = buffer.find('\n', start)) != std::string::npos; start = nl + 1) {
-        std::string_view line(buffer.data() + start, nl - start);
-        if (line.find_first_not_of(" \r\t") == std::string_view::npos) continue;
-        try {
-          Json event = Json::parse(line);
-          std::string type = event.at("type").get<std::string>();
-          if (type == "ERROR") {
-            const Json& obj = event.at("object");
-            if (obj.value("code", 0) == 410) {
-              expired = true;
-            } else {
-              failure = StatusFromHttp(obj.value("code", 500), obj.dump());
-            }
-            return false;
-          }
-          bool known;
-          WatchEventType t = ParseType(type, known);
-          if (!known) {
-            failure = Status::Internal("watch " + path + ": unknown event type " + type);
-            return false;
-          }
-          if (!handler(WatchEvent{t, std::move(event.at("object"))})) {
-            cancelled = true;
-            return false;
-          }
-        } catch (const Json::exception& e) {
-          failure = Status::Internal("watch " + path + ": malformed event: " + e.what());
-          return false;
-        }
-      }
-      buffer.erase(0, start);
-      if (buffer.size() > options_.max_watch_line_bytes) {
-        failure = Status::TooLarge("watch " + path + ": event over the size limit");
-        return false;
-      }
-      return true;
+      decoded = decoder.Feed(std::string_view(data, len), handler);
+      return decoded == WatchDecoder::Result::kContinue;
     };
     httplib::Result res = cli->Get(path.c_str(), headers, on_response, on_data);
-    if (expired) return WatchEnd::kExpired;
-    if (cancelled || stop.stop_requested()) return WatchEnd::kCancelled;
-    if (!failure.ok()) return failure;
+    switch (decoded) {
+      case WatchDecoder::Result::kExpired:
+        return WatchEnd::kExpired;
+      case WatchDecoder::Result::kCancelled:
+        return WatchEnd::kCancelled;
+      case WatchDecoder::Result::kError:
+        return Status(decoder.error().code(), "watch " + path + ": " + decoder.error().message());
+      case WatchDecoder::Result::kContinue:
+        break;
+    }
+    if (stop.stop_requested()) return WatchEnd::kCancelled;
     if (!res) return Status::Unavailable("watch " + path + ": " + httplib::to_string(res.error()));
     if (code == 401 && attempt == 0 && tokens_ && tokens_->FileBacked()) {
       tokens_->Invalidate();
@@ -335,9 +294,7 @@ StatusOr<WatchEnd> HttpKubeClient::Watch(const GroupVersionResource& gvr, const 
     }
     if (code == 410) return WatchEnd::kExpired;
     if (code != 200) return StatusFromHttp(code, error_body);
-    if (buffer.find_first_not_of(" \r\n\t") != std::string::npos) {
-      return Status::Unavailable("watch " + path + ": stream ended inside an event");
-    }
+    ZR_RETURN_IF_ERROR(decoder.Finish().WithContext("watch " + path));
     return WatchEnd::kClosed;
   }
 }
