@@ -335,5 +335,34 @@ TEST_F(FakeKubeTest, HostileInputIsRefused) {
   EXPECT_EQ(Call("PATCH", std::string(kWidgets) + "/a", {{"x", 1}}, "text/plain").code, 415);
 }
 
+TEST(LabelSelectorTest, EqualitySetAndExistenceRequirements) {
+  json labels = {{"app", "orders"}, {"tier", "web"}};
+  auto matches = [&](const std::string& text) {
+    auto sel = LabelSelector::Parse(text);
+    EXPECT_TRUE(sel.ok()) << text << ": " << sel.status();
+    return sel.ok() && sel->Matches(labels);
+  };
+  EXPECT_TRUE(matches(""));
+  EXPECT_TRUE(matches("app=orders"));
+  EXPECT_TRUE(matches("app==orders,tier!=db"));
+  EXPECT_TRUE(matches("tier in (web, api)"));
+  EXPECT_TRUE(matches("tier notin (db)"));
+  EXPECT_TRUE(matches("app,!missing"));
+  EXPECT_FALSE(matches("app=payments"));
+  EXPECT_FALSE(matches("missing"));
+  EXPECT_FALSE(matches("!app"));
+  EXPECT_FALSE(matches("tier in (db)"));
+  EXPECT_TRUE(LabelSelector::Parse("missing!=x")->Matches(labels));
+  EXPECT_FALSE(LabelSelector::Parse("a=b")->Matches(json()));
+}
+
+TEST(LabelSelectorTest, MalformedSelectorsAreRejected) {
+  for (const char* text : {"a=b,", ",", "a in b", "a in ()", "a in (b", "a in (b))", "a foo (b)", "=b",
+                           "a=b c", "a$=b", "a in (b$)", "((a))"}) {
+    EXPECT_FALSE(LabelSelector::Parse(text).ok()) << text;
+  }
+  EXPECT_FALSE(LabelSelector::Parse(std::string(400, 'k') + "=v").ok());
+}
+
 }  // namespace
 }  // namespace zroute::testing
