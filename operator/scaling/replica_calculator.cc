@@ -69,7 +69,10 @@ Recommendation ReplicaCalculator::Compute(const ScalingPolicySpec& spec, const A
 
   // Step 2: tolerance, on the unrounded ratio so that rounding does not turn noise into a step.
   bool within_tolerance = false;
-  if (current > 0 && std::abs(demand / current - 1.0) <= std::max(0.0, spec.tolerance)) {
+  // The epsilon keeps a change of exactly `tolerance` (1100 vs 1000) inside despite rounding.
+  constexpr double kEpsilon = 1e-9;
+  if (current > 0 &&
+      std::abs(demand / current - 1.0) <= std::max(0.0, spec.tolerance) + kEpsilon) {
     desired = current;
     within_tolerance = true;
   }
