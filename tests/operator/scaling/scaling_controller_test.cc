@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <thread>
 
 #include "tests/operator/scaling/scaling_fakes.h"
 #include "tests/support/simulated_clock.h"
@@ -289,6 +291,28 @@ TEST_F(ScalingControllerTest, SpecUpdateKeepsHistoryButNewAppStartsAfresh) {
   controller.Tick();
   EXPECT_EQ(controller.LastRecommendation("default/billing")->recommended_replicas, 8);
   EXPECT_EQ(LastOutcome().app_id, "billing-v2");
+}
+
+TEST_F(ScalingControllerTest, PoliciesChangeSafelyWhileTicking) {
+  ScalingController controller(clock_, aggregator_, sink_, events_, nullptr);
+  ASSERT_TRUE(controller.UpsertPolicy(Policy(ScalingMode::kHint, "steady")).ok());
+  Report(300, 1);
+  std::atomic<bool> stop{false};
+  std::thread ticker([&] {
+    while (!stop.load()) controller.Tick();
+  });
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(controller.UpsertPolicy(Policy(ScalingMode::kHint)).ok());
+    ASSERT_TRUE(controller.RemovePolicy("default/billing"));
+  }
+  stop = true;
+  ticker.join();
+  // The sink is only called under the controller's mutex, so reading it now is safe.
+  const size_t billing_outcomes = sink_.OutcomesFor("default/billing").size();
+  controller.Tick();
+  EXPECT_EQ(sink_.OutcomesFor("default/billing").size(), billing_outcomes);
+  EXPECT_EQ(sink_.removals.size(), 200u);
+  EXPECT_EQ(controller.PolicyKeys(), std::vector<std::string>{"default/steady"});
 }
 
 }  // namespace
