@@ -144,6 +144,19 @@ TEST(BinaryFormatTest, UnsortedOrDuplicateOrInvalidExtensionNamesAreRejected) {
   EXPECT_EQ(DecodeEventBinary(core).status().code(), StatusCode::kInvalidArgument);
 }
 
+// Sanitizer and debug builds are an order of magnitude slower: the time bound is only asserted in
+// optimized builds.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ZROUTE_TEST_UNDER_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(ZROUTE_TEST_UNDER_ASAN) || !defined(NDEBUG)
+constexpr bool kOptimizedBuild = false;
+#else
+constexpr bool kOptimizedBuild = true;
+#endif
+
 // A coarse guard against accidental slowness on the hot path (the real numbers are in bench/):
 // a 1 KiB event must encode and decode well within 20 us on average even on a loaded machine.
 TEST(BinaryFormatTest, EncodesAndDecodesOneKibEventQuickly) {
@@ -160,7 +173,9 @@ TEST(BinaryFormatTest, EncodesAndDecodesOneKibEventQuickly) {
   }
   auto per_round = (std::chrono::steady_clock::now() - start) / kRounds;
   EXPECT_EQ(decoded, event);
-  EXPECT_LT(per_round, std::chrono::microseconds(20));
+  if (kOptimizedBuild) {
+    EXPECT_LT(per_round, std::chrono::microseconds(20));
+  }
   std::cout << "encode+decode of a 1 KiB event: " << std::chrono::nanoseconds(per_round).count() << " ns\n";
 }
 

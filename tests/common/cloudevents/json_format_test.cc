@@ -208,6 +208,24 @@ TEST(JsonFormatTest, SerializeChoosesDataRepresentationByContentType) {
   EXPECT_FALSE(j.contains("data"));
 }
 
+TEST(JsonFormatTest, JsonDataTooDeepToNestInABatchIsWrittenAsBase64) {
+  CloudEvent event = Parse(Minimal()).value();
+  event.datacontenttype = "application/json";
+  event.data = std::string(kMaxJsonDepth - 1, '[') + std::string(kMaxJsonDepth - 1, ']');
+  json j = json::parse(SerializeStructuredEvent(event));
+  EXPECT_TRUE(j.contains("data_base64"));
+  StatusOr<std::vector<CloudEvent>> back = ParseEventBatch(SerializeEventBatch({event}), 1);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->at(0), event);
+
+  event.data = std::string(kMaxJsonDepth - 2, '[') + std::string(kMaxJsonDepth - 2, ']');
+  j = json::parse(SerializeStructuredEvent(event));
+  EXPECT_TRUE(j.contains("data"));
+  back = ParseEventBatch(SerializeEventBatch({event}), 1);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->at(0), event);
+}
+
 TEST(JsonFormatTest, StructuredRoundTripKeepsEveryField) {
   CloudEvent event;
   event.id = "id-1";
