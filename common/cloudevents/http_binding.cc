@@ -217,11 +217,12 @@ void EncodeBinaryMode(const CloudEvent& event, HttpHeaders* headers, std::string
   if (!event.time.empty()) put("ce-time", event.time);
   for (const auto& [name, value] : event.extensions) put(std::string(kHeaderPrefix) + name, value);
   if (!event.datacontenttype.empty()) {
-    // Content-Type is a plain header; control characters would split it (validated events have none).
+    // Content-Type is a plain header: anything but printable ASCII could split or corrupt it.
+    // Validated events have nothing else; this guards unvalidated ones.
     std::string& content_type = (*headers)["content-type"];
     content_type.clear();
     for (char c : event.datacontenttype) {
-      if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) content_type.push_back(c);
+      if (IsHeaderSafeChar(c)) content_type.push_back(c);
     }
   }
   *body = event.data;

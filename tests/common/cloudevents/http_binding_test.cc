@@ -390,6 +390,12 @@ TEST(PlainModeTest, CeHeadersSentWinOverDefaults) {
   EXPECT_TRUE((*events)[0].datacontenttype.empty());
 }
 
+TEST(PlainModeTest, NonAsciiContentTypeIsRejected) {
+  StatusOr<std::vector<CloudEvent>> events = Decode({{"content-type", "text/\xba"}}, "x");
+  EXPECT_EQ(events.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(events.status().message().find("'datacontenttype'"), std::string::npos) << events.status();
+}
+
 TEST(PlainModeTest, OversizeBodyIsTooLarge) {
   DecodeLimits limits;
   limits.max_event_bytes = 10;
