@@ -16,6 +16,9 @@ bool IsRfc3339Timestamp(std::string_view value);
 // 1..kMaxExtensionNameLength characters of a-z or 0-9, and not a core attribute name.
 bool IsValidExtensionName(std::string_view name);
 
+// A byte that may appear in a raw (not percent-encoded) HTTP header value: printable ASCII or tab.
+inline bool IsHeaderSafeChar(char c) { return c == '\t' || (c >= 0x20 && c <= 0x7e); }
+
 // Well-formed UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
 bool IsValidUtf8(std::string_view bytes);
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <cassert>
 #include <cstring>
+#include <map>
 
 #include "common/cloudevents/attribute_rules.h"
 
@@ -42,51 +43,105 @@ char* PutString(char* p, const std::string& s) {
   return p + s.size();
 }
 
-// Reads from [pos, end) of the input; every failure is a Status naming what was being read.
+// Reads from the input. The hot path returns bools; the first failure is remembered and turned
+// into a Status once, by Error().
 class Reader {
  public:
-  explicit Reader(std::string_view in) : p_(in.data()), end_(in.data() + in.size()) {}
+  explicit Reader(std::string_view in)
+      : p_(reinterpret_cast<const uint8_t*>(in.data())), end_(p_ + in.size()) {}
 
   size_t remaining() const { return static_cast<size_t>(end_ - p_); }
 
-  Status Varint(const char* what, uint64_t* out) {
+  bool Varint(const char* what, uint64_t* out) {
+    if (p_ != end_ && *p_ < 0x80) {  // lengths under 128: the common case
+      *out = *p_++;
+      return true;
+    }
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
-      if (p_ == end_) return Status::Corruption(std::string("truncated varint in ") + what);
-      uint8_t byte = static_cast<uint8_t>(*p_++);
-      if (shift == 63 && byte > 1) return Status::Corruption(std::string("varint overflow in ") + what);
+      if (p_ == end_) return Fail(kTruncatedVarint, what);
+      uint8_t byte = *p_++;
+      if (shift == 63 && byte > 1) return Fail(kOverflow, what);
       v |= static_cast<uint64_t>(byte & 0x7f) << shift;
       if (byte < 0x80) {
-        if (byte == 0 && shift > 0) return Status::Corruption(std::string("non-minimal varint in ") + what);
+        if (byte == 0 && shift > 0) return Fail(kNonMinimal, what);
         *out = v;
-        return Status::OK();
+        return true;
       }
     }
-    return Status::Corruption(std::string("varint overflow in ") + what);
+    return Fail(kOverflow, what);
   }
 
   // A length-prefixed byte string, viewed in place.
-  Status String(const char* what, std::string_view* out) {
+  bool String(const char* what, std::string_view* out) {
     uint64_t length;
-    ZR_RETURN_IF_ERROR(Varint(what, &length));
+    if (!Varint(what, &length)) return false;
     if (length > remaining()) {
-      return Status::Corruption(std::string("truncated ") + what + ": length " + std::to_string(length) +
-                                " exceeds the " + std::to_string(remaining()) + " bytes left");
+      length_ = length;
+      return Fail(kTruncated, what);
     }
-    *out = std::string_view(p_, static_cast<size_t>(length));
+    *out = std::string_view(reinterpret_cast<const char*>(p_), static_cast<size_t>(length));
     p_ += length;
-    return Status::OK();
+    return true;
   }
 
-  Status Byte(const char* what, uint8_t* out) {
-    if (p_ == end_) return Status::Corruption(std::string("truncated ") + what);
-    *out = static_cast<uint8_t>(*p_++);
-    return Status::OK();
+  bool Byte(const char* what, uint8_t* out) {
+    if (p_ == end_) return Fail(kTruncated, what);
+    *out = *p_++;
+    return true;
+  }
+
+  Status Error() const {
+    std::string what = what_;
+    switch (error_) {
+      case kTruncatedVarint: return Status::Corruption("truncated varint in " + what);
+      case kOverflow: return Status::Corruption("varint overflow in " + what);
+      case kNonMinimal: return Status::Corruption("non-minimal varint in " + what);
+      case kTruncated:
+        return Status::Corruption("truncated " + what + ": length " + std::to_string(length_) + " exceeds the " +
+                                  std::to_string(remaining()) + " bytes left");
+    }
+    return Status::Internal("no reader error");
   }
 
  private:
-  const char* p_;
-  const char* end_;
+  enum ErrorKind { kTruncatedVarint, kOverflow, kNonMinimal, kTruncated };
+
+  bool Fail(ErrorKind kind, const char* what) {
+    error_ = kind;
+    what_ = what;
+    return false;
+  }
+
+  const uint8_t* p_;
+  const uint8_t* end_;
+  ErrorKind error_ = kTruncated;
+  const char* what_ = "";
+  uint64_t length_ = 0;
+};
+
+// Replaces *extensions with the decoded ones, reusing the nodes and value buffers of names that
+// are already there: consecutive events usually carry the same extension names.
+class ExtensionMerger {
+ public:
+  explicit ExtensionMerger(std::map<std::string, std::string>* map) : map_(map), it_(map->begin()) {}
+
+  // REQUIRES: names strictly increasing across calls.
+  void Put(std::string_view name, std::string_view value) {
+    while (it_ != map_->end() && std::string_view(it_->first) < name) it_ = map_->erase(it_);
+    if (it_ != map_->end() && it_->first == name) {
+      it_->second.assign(value);
+      ++it_;
+    } else {
+      map_->emplace_hint(it_, name, value);
+    }
+  }
+
+  void Finish() { map_->erase(it_, map_->end()); }
+
+ private:
+  std::map<std::string, std::string>* map_;
+  std::map<std::string, std::string>::iterator it_;
 };
 
 }  // namespace
@@ -103,8 +158,11 @@ size_t EventBinarySize(const CloudEvent& event) {
 void AppendEventBinary(const CloudEvent& event, std::string* out) {
   size_t size = EventBinarySize(event);
   size_t start = out->size();
-  // resize() zero-fills once; the bytes are then written in place without per-field reallocation.
-  out->resize(start + size);
+  out->reserve(start + size);
+  // The attributes are written in place into zero-filled room; the data, usually the bulk, is
+  // appended so that its bytes are written once rather than zeroed first.
+  size_t head = size - event.data.size();
+  out->resize(start + head);
   char* p = out->data() + start;
   *p++ = static_cast<char>(kEventBinaryVersion);
   for (auto member : kCoreOrder) p = PutString(p, event.*member);
@@ -113,8 +171,9 @@ void AppendEventBinary(const CloudEvent& event, std::string* out) {
     p = PutString(p, name);
     p = PutString(p, value);
   }
-  p = PutString(p, event.data);
+  p = PutVarint(p, event.data.size());
   assert(p == out->data() + out->size());
+  out->append(event.data);
 }
 
 std::string EncodeEventBinary(const CloudEvent& event) {
@@ -126,7 +185,7 @@ std::string EncodeEventBinary(const CloudEvent& event) {
 Status DecodeEventBinaryInto(std::string_view encoded, CloudEvent* event) {
   Reader in(encoded);
   uint8_t version;
-  ZR_RETURN_IF_ERROR(in.Byte("version", &version));
+  if (!in.Byte("version", &version)) return in.Error();
   if (version != kEventBinaryVersion) {
     return Status::InvalidArgument("unknown event encoding version " + std::to_string(version));
   }
@@ -134,29 +193,29 @@ Status DecodeEventBinaryInto(std::string_view encoded, CloudEvent* event) {
                                                "datacontenttype", "dataschema", "subject", "time"};
   std::string_view field;
   for (size_t i = 0; i < kCoreOrder.size(); ++i) {
-    ZR_RETURN_IF_ERROR(in.String(kCoreNames[i], &field));
+    if (!in.String(kCoreNames[i], &field)) return in.Error();
     (event->*kCoreOrder[i]).assign(field);
   }
   uint64_t count;
-  ZR_RETURN_IF_ERROR(in.Varint("extension count", &count));
+  if (!in.Varint("extension count", &count)) return in.Error();
   // Each extension takes at least two bytes; this bounds the loop by the input size.
   if (count > in.remaining() / 2) {
     return Status::Corruption("extension count " + std::to_string(count) + " exceeds the input");
   }
-  event->extensions.clear();
+  ExtensionMerger extensions(&event->extensions);
   std::string_view previous;
   for (uint64_t i = 0; i < count; ++i) {
     std::string_view name, value;
-    ZR_RETURN_IF_ERROR(in.String("extension name", &name));
-    ZR_RETURN_IF_ERROR(in.String("extension value", &value));
+    if (!in.String("extension name", &name) || !in.String("extension value", &value)) return in.Error();
     if (i > 0 && name <= previous) return Status::Corruption("extension names out of order or repeated");
     if (!IsValidExtensionName(name)) {
       return Status::InvalidArgument("invalid extension name '" + std::string(name.substr(0, 32)) + "'");
     }
-    event->extensions.emplace_hint(event->extensions.end(), name, value);
+    extensions.Put(name, value);
     previous = name;
   }
-  ZR_RETURN_IF_ERROR(in.String("data", &field));
+  extensions.Finish();
+  if (!in.String("data", &field)) return in.Error();
   event->data.assign(field);
   if (in.remaining() != 0) {
     return Status::Corruption(std::to_string(in.remaining()) + " trailing bytes after the event");

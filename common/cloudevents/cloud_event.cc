@@ -79,10 +79,12 @@ Status ValidateCloudEvent(const CloudEvent& event) {
     return Status::InvalidArgument("attribute 'time' is not an RFC 3339 timestamp: \"" +
                                    event.time.substr(0, 64) + "\"");
   }
-  // datacontenttype becomes a raw Content-Type header on delivery: no control characters.
-  for (unsigned char c : event.datacontenttype) {
-    if (c < 0x20 || c == 0x7f) {
-      return Status::InvalidArgument("attribute 'datacontenttype' contains a control character");
+  // datacontenttype becomes a raw Content-Type header on delivery, which is not percent-encoded:
+  // it must be printable ASCII (a media type is), or it could split the header or fail to survive
+  // the trip.
+  for (char c : event.datacontenttype) {
+    if (!IsHeaderSafeChar(c)) {
+      return Status::InvalidArgument("attribute 'datacontenttype' must be printable ASCII");
     }
   }
   for (const auto& [name, value] : event.extensions) {

@@ -35,6 +35,11 @@ std::string ToLower(std::string_view s) {
   return out;
 }
 
+// "ce-<something>", the prefix in any case (names are lower-case by contract; this is defence).
+bool IsCeHeader(std::string_view name) {
+  return name.size() > kHeaderPrefix.size() && (name[0] | 0x20) == 'c' && (name[1] | 0x20) == 'e' && name[2] == '-';
+}
+
 // RFC 7230 quoted-string: the quotes removed and each quoted-pair "\x" replaced by x.
 StatusOr<std::string> Unquote(std::string_view value) {
   std::string out;
@@ -95,9 +100,7 @@ Status CheckLimits(const CloudEvent& event, const DecodeLimits& limits) {
 Status ApplyCeHeaders(const HttpHeaders& headers, const DecodeLimits& limits, CloudEvent* event) {
   size_t count = 0;
   for (const auto& [header, raw] : headers) {
-    if (header.size() <= kHeaderPrefix.size() || ToLower(header.substr(0, kHeaderPrefix.size())) != kHeaderPrefix) {
-      continue;
-    }
+    if (!IsCeHeader(header)) continue;
     std::string name = ToLower(std::string_view(header).substr(kHeaderPrefix.size()));
     if (++count > limits.max_attributes) {
       return Status::InvalidArgument("more than " + std::to_string(limits.max_attributes) + " ce- attributes");
@@ -214,11 +217,12 @@ void EncodeBinaryMode(const CloudEvent& event, HttpHeaders* headers, std::string
   if (!event.time.empty()) put("ce-time", event.time);
   for (const auto& [name, value] : event.extensions) put(std::string(kHeaderPrefix) + name, value);
   if (!event.datacontenttype.empty()) {
-    // Content-Type is a plain header; control characters would split it (validated events have none).
+    // Content-Type is a plain header: anything but printable ASCII could split or corrupt it.
+    // Validated events have nothing else; this guards unvalidated ones.
     std::string& content_type = (*headers)["content-type"];
     content_type.clear();
     for (char c : event.datacontenttype) {
-      if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) content_type.push_back(c);
+      if (IsHeaderSafeChar(c)) content_type.push_back(c);
     }
   }
   *body = event.data;

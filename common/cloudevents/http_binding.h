@@ -8,6 +8,9 @@
 // Structured mode: `application/cloudevents+json` body, JSON event format (json_format.h).
 // Batched mode: `application/cloudevents-batch+json`, a JSON array of events in JSON format.
 // Anything else is a plain body that the sidecar wraps into a new event (WrapDefaults).
+//
+// All functions are thread-safe and keep no state; WrapDefaults' callbacks run on the caller's
+// thread, only in plain mode.
 #pragma once
 
 #include <functional>

@@ -15,7 +15,7 @@ std::string Dump(const json& value) { return value.dump(-1, ' ', false, json::er
 
 // nlohmann-json parses iteratively but serializes recursively, so deep nesting is refused up front
 // by a linear scan that tracks brackets outside strings.
-Status CheckDepth(std::string_view text) {
+Status CheckDepth(std::string_view text, size_t max_depth = kMaxJsonDepth) {
   size_t depth = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -29,8 +29,8 @@ Status CheckDepth(std::string_view text) {
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) {
-        return Status::InvalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      if (++depth > max_depth) {
+        return Status::InvalidArgument("JSON nested deeper than " + std::to_string(max_depth) + " levels");
       }
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
@@ -95,7 +95,9 @@ Status DecodeData(const json* data, const json* data_base64, CloudEvent* event) 
 
 void EncodeData(const CloudEvent& event, json* object) {
   if (event.data.empty()) return;
-  if (IsJsonMediaType(event.datacontenttype) && CheckDepth(event.data).ok()) {
+  // Data nested as deep as the parser allows would not parse back once inside an event inside a
+  // batch; such data goes out as data_base64.
+  if (IsJsonMediaType(event.datacontenttype) && CheckDepth(event.data, kMaxJsonDepth - 2).ok()) {
     json parsed = json::parse(event.data.begin(), event.data.end(), nullptr, /*allow_exceptions=*/false);
     if (!parsed.is_discarded()) {
       (*object)["data"] = std::move(parsed);
