@@ -104,6 +104,7 @@ TEST_F(CrdManifestsTest, SchemaAndParserRejectTheSameDocuments) {
       subscription + "spec: {topic: o, appId: a, delivery: {initialDelay: -5s}}\n",
       subscription + "spec: {topic: o, appId: a, delivery: {maxDelay: 1 m}}\n",
       subscription + "spec: {topic: o, appId: a, delivery: {maxInFlight: 0}}\n",
+      subscription + "spec: {topic: o, appId: a, delivery: {attemptTimeout: 000000000000000000000000000000001s}}\n",
       subscription + "spec: {topic: o, appId: a, delivery: {ordered: \"true\"}}\n",
       subscription + "spec: {topic: o, appId: a, filters: [{exact: {}}]}\n",
       subscription + "spec: {topic: o, appId: a, filters: [{exact: {type: \"\"}}]}\n",

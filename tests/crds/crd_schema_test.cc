@@ -9,6 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/util/duration.h"
 #include "tests/crds/crd_test_util.h"
 #include "tests/support/openapi_schema_validator.h"
 
@@ -309,6 +310,32 @@ TEST_F(CrdTest, EveryDefaultValidatesAgainstItsOwnSchema) {
     }
   }
   EXPECT_GE(defaults, 20u);  // the CRDs default every optional spec field
+}
+
+void CollectDurations(const json& node, std::vector<const json*>* out) {
+  if (!node.is_object()) return;
+  if (node.value("pattern", "").find("ms|s|m|h") != std::string::npos) out->push_back(&node);
+  for (const char* key : {"items", "additionalProperties"}) {
+    if (node.contains(key)) CollectDurations(node[key], out);
+  }
+  if (node.contains("properties")) {
+    for (const auto& [name, child] : node["properties"].items()) CollectDurations(child, out);
+  }
+}
+
+// Duration strings use exactly the grammar common/util/duration.h parses, and a length bound that
+// keeps the estimated cost of CEL's duration() within the API server's budget.
+TEST_F(CrdTest, DurationFieldsUseTheParserGrammarAndAreBounded) {
+  std::vector<const json*> durations;
+  for (const Crd& crd : crds_) CollectDurations(crd.Schema(), &durations);
+  EXPECT_EQ(durations.size(), 6u);  // maxAge; initialDelay, maxDelay, attemptTimeout; two windows
+  for (const json* node : durations) {
+    EXPECT_EQ((*node)["pattern"], kDurationPattern) << *node;
+    EXPECT_EQ((*node)["maxLength"], kMaxDurationLength) << *node;
+    if (node->contains("default")) {
+      EXPECT_TRUE(ParseDuration((*node)["default"].get<std::string>()).ok()) << *node;
+    }
+  }
 }
 
 }  // namespace

@@ -61,6 +61,14 @@ TEST(DurationTest, RejectsOverflow) {
   }
 }
 
+TEST(DurationTest, RejectsOverlongText) {
+  EXPECT_TRUE(ParseDuration(std::string(kMaxDurationLength - 1, '0') + "s").ok());
+  auto parsed = ParseDuration(std::string(kMaxDurationLength, '0') + "s");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("longer than 32"), std::string::npos) << parsed.status();
+  EXPECT_FALSE(ParseDuration(std::string(100000, '9') + "s").ok());
+}
+
 TEST(DurationTest, WholeUnitVariantsRejectFractionsOfTheUnit) {
   EXPECT_EQ(*ParseDurationSeconds("2m"), 120s);
   EXPECT_FALSE(ParseDurationSeconds("1500ms").ok());
