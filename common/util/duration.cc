@@ -44,6 +44,10 @@ bool MulAdd(uint64_t a, uint64_t b, uint64_t c, uint64_t* out) {
 
 StatusOr<Nanos> ParseDuration(std::string_view text) {
   if (text.empty()) return Invalid(text, "empty");
+  if (text.size() > kMaxDurationLength) {
+    return Status::InvalidArgument("invalid duration: longer than " + std::to_string(kMaxDurationLength) +
+                                   " characters");
+  }
   if (text == "0") return Nanos(0);
   if (text[0] == '-' || text[0] == '+') return Invalid(text, "a sign is not allowed");
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -19,8 +20,12 @@ namespace zroute {
 // The regular expression (ECMAScript / RE2 compatible) the CRD schemas use for duration strings.
 inline constexpr const char* kDurationPattern = "^(0|([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+)$";
 
+// Longest duration string accepted (the CRDs' maxLength): bounds the cost of CEL's duration() on
+// the API server, and no sensible duration needs more.
+inline constexpr size_t kMaxDurationLength = 32;
+
 // Parses `text`. Errors (InvalidArgument) say what is wrong: empty, a sign, a missing or unknown
-// unit, a malformed number, or a total beyond what int64 nanoseconds hold (~292 years).
+// unit, a malformed number, more than kMaxDurationLength characters, or a total beyond what int64 nanoseconds hold (~292 years).
 // Fractions finer than a nanosecond are truncated, like Kubernetes does.
 StatusOr<std::chrono::nanoseconds> ParseDuration(std::string_view text);
 
