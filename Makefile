@@ -49,5 +49,8 @@ sanitize: deps ## build and run the tests under ASan + UBSan
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 900
 
+fuzz: deps ## build and run every fuzz target (RUNS per target, default 1000000)
+	bash scripts/run-fuzz.sh $(or $(RUNS),1000000)
+
 clean: ## remove build folders
 	rm -rf build build-release build-asan build-fuzz

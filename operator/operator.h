@@ -1,7 +1,10 @@
 // Operator: one zroute-operator process, wired together (main.cc only parses flags).
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
