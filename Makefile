@@ -9,7 +9,7 @@ TOOLS := $(CURDIR)/tools
 APT_PACKAGES := build-essential cmake pkg-config g++ \
   libzmq3-dev cppzmq-dev libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev \
   nlohmann-json3-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  clang-14 libfuzzer-14-dev libclang-rt-14-dev prometheus openssl curl unzip nodejs npm
+  openssl curl unzip
 
 .PHONY: help deps build test demo bench fuzz sanitize clean tools
 
