@@ -30,7 +30,8 @@ AppClient::AppClient(const std::string& host, int port) : client_(std::make_uniq
 
 AppClient::~AppClient() = default;
 
-DeliveryResult AppClient::Deliver(const std::string& route, const CloudEvent& event, std::chrono::milliseconds timeout) {
+DeliveryResult AppClient::Deliver(const std::string& route, const CloudEvent& event, std::chrono::milliseconds timeout,
+                                  const DeliveryMetadata& metadata) {
   HttpHeaders ce_headers;
   std::string body;
   EncodeBinaryMode(event, &ce_headers, &body);
@@ -43,6 +44,9 @@ DeliveryResult AppClient::Deliver(const std::string& route, const CloudEvent& ev
       headers.emplace(name, value);
     }
   }
+  if (!metadata.topic.empty()) headers.emplace("zroute-topic", metadata.topic);
+  if (!metadata.subscription.empty()) headers.emplace("zroute-subscription", metadata.subscription);
+  headers.emplace("zroute-delivery-attempt", std::to_string(metadata.attempt));
   client_->set_read_timeout(timeout);
   client_->set_write_timeout(timeout);
   auto res = client_->Post(route, headers, body, content_type);

@@ -32,11 +32,21 @@ DeliveryOutcome ClassifyStatus(int status);
 // Parses Retry-After as delay-seconds (an HTTP-date is treated as absent). Capped at one hour.
 std::optional<std::chrono::milliseconds> ParseRetryAfter(const std::string& value);
 
+// Where an event came from, sent to the app as `zroute-topic`, `zroute-subscription` and
+// `zroute-delivery-attempt` headers (not CloudEvents attributes: they describe this delivery,
+// not the event).
+struct DeliveryMetadata {
+  std::string topic;         // "ns/name"
+  std::string subscription;  // "ns/name"
+  int attempt = 1;           // 1 for the first try
+};
+
 class AppClient {
  public:
   AppClient(const std::string& host, int port);
   ~AppClient();
-  DeliveryResult Deliver(const std::string& route, const CloudEvent& event, std::chrono::milliseconds timeout);
+  DeliveryResult Deliver(const std::string& route, const CloudEvent& event, std::chrono::milliseconds timeout,
+                         const DeliveryMetadata& metadata = {});
 
  private:
   std::unique_ptr<httplib::Client> client_;

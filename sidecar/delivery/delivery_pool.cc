@@ -86,7 +86,8 @@ void DeliveryPool::Run(DeliveryTask* t, AppClient& client) {
   if (t->last.outcome != DeliveryOutcome::kFinal || t->attempts == 0) {
     ++t->attempts;
     MonoTime start = clock_.Now();
-    t->last = client.Deliver(t->sub->spec.route, t->event, policy.attempt_timeout);
+    t->last = client.Deliver(t->sub->spec.route, t->event, policy.attempt_timeout,
+                            DeliveryMetadata{t->topic, t->subscription, t->attempts});
     metrics_.delivery_latency.With({t->subscription}, LatencyBuckets())
         .Observe(std::chrono::duration<double>(clock_.Now() - start).count());
     if (t->last.outcome == DeliveryOutcome::kDelivered) {
