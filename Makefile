@@ -37,7 +37,7 @@ test: build tools ## build, then run every test through CTest
 	cd $(BUILD) && PATH="$(TOOLS)/bin:$$PATH" ctest --output-on-failure -j $(JOBS) --timeout 600
 
 demo: build ## run the whole system locally (DURATION=seconds to stop by itself)
-	@DURATION=$(DURATION) bash examples/demo/run-demo.sh $(BUILD)
+	$(BUILD)/examples/zroute-demo --duration $(DURATION) --manifests examples/manifests
 
 bench: deps ## build in release mode and run the benchmark suite
 	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DZROUTE_BUILD_TESTS=OFF

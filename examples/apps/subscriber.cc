@@ -3,7 +3,8 @@
 //
 // It also checks the guarantees as a user would see them: an event id seen twice counts as a
 // duplicate; an event whose per-key sequence (the `seq` extension, set by the example publisher)
-// is lower than one already seen for the same topic and key counts as out of order.
+// is lower than one already seen for the same topic, source and key counts as out of order (order
+// is per publisher: two publishers' events of one key have no order between them).
 // --fail-every N answers 503 (Retry-After: 0) to every Nth request, to exercise retries;
 // --work-ms simulates processing time, to build a backlog the scaling hints react to.
 #include <httplib.h>
@@ -139,8 +140,9 @@ int main(int argc, char** argv) {
       return;
     }
     if (work_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(work_ms));  // simulated work
-    log.Record(req.get_header_value("zroute-topic"), id, req.get_header_value("ce-partitionkey"),
-               ParseSeq(req.get_header_value("ce-seq")));
+    std::string key = req.get_header_value("ce-partitionkey");
+    if (!key.empty()) key = req.get_header_value("ce-source") + " " + key;
+    log.Record(req.get_header_value("zroute-topic"), id, key, ParseSeq(req.get_header_value("ce-seq")));
     res.status = 200;
   });
   server.Get("/stats", [&](const httplib::Request&, httplib::Response& res) {
