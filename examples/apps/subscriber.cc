@@ -1,18 +1,27 @@
 // zroute-example-subscriber: a sample consuming app. Its sidecar POSTs each event here as a
-// binary-mode CloudEvent; the app records what it got and shows it on GET /stats and GET /ids.
+// binary-mode CloudEvent; the app records what it got and shows it on GET /stats, GET /ids and
+// GET /events.
 //
 // It also checks the guarantees as a user would see them: an event id seen twice counts as a
 // duplicate; an event whose per-key sequence (the `seq` extension, set by the example publisher)
 // is lower than one already seen for the same topic, source and key counts as out of order (order
 // is per publisher: two publishers' events of one key have no order between them).
-// --fail-every N answers 503 (Retry-After: 0) to every Nth request, to exercise retries;
-// --work-ms simulates processing time, to build a backlog the scaling hints react to.
+//
+// Knobs for demos and fault tests:
+//   --work-ms M        simulated processing time, to build a backlog the scaling hints react to;
+//   --fail-every N     answer --fail-status (503 by default, with Retry-After: 0) to every Nth request;
+//   --reject-type T    answer 400 to events of type T (they should end up in a dead-letter topic);
+//   --journal FILE     append every event recorded to FILE and reload it at start, so a killed and
+//                      restarted app still knows what it received;
+//   --keep-attributes  keep each event's ce-* headers for GET /events.
+// GET /events lists first arrivals with key, seq and arrival time (CLOCK_MONOTONIC), so a test can
+// merge the records of several replicas and check per-key order across them.
 #include <httplib.h>
 #include <signal.h>
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -27,24 +36,42 @@
 
 namespace {
 
-// What the app has received. Guarded by mu (handlers run on the server's thread pool).
+struct Received {
+  std::string topic;
+  std::string id;
+  std::string key;  // "<source> <partitionkey>", empty when the event has no key
+  int64_t seq = -1;
+  int64_t received_ns = 0;    // CLOCK_MONOTONIC: comparable across the processes of one machine
+  nlohmann::json attributes;  // ce-* headers, when kept
+};
+
+// What the app has received. Guarded by mu_ (handlers run on the server's thread pool).
 class ReceivedLog {
  public:
-  void Record(const std::string& topic, const std::string& id, const std::string& key, int64_t seq) {
+  explicit ReceivedLog(std::string journal) : journal_path_(std::move(journal)) {}
+
+  // Replays the journal; a torn last line (the app was killed mid-write) is skipped.
+  void Load() {
+    if (journal_path_.empty()) return;
+    std::ifstream in(journal_path_);
+    std::string line;
+    while (std::getline(in, line)) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_discarded() || !j.is_object()) continue;
+      Received r{j.value("topic", ""), j.value("id", ""), j.value("key", ""), j.value("seq", int64_t{-1}),
+                 j.value("t", int64_t{0}), j.value("attributes", nlohmann::json())};
+      Apply(r);
+    }
+    journal_ = std::fopen(journal_path_.c_str(), "a");
+  }
+
+  void Record(const Received& r) {
     std::lock_guard<std::mutex> lock(mu_);
     ++requests_;
-    TopicLog& t = topics_[topic];
-    if (!t.ids.insert(id).second) {
-      ++t.duplicates;
-      return;
-    }
-    t.order.push_back(id);
-    if (!key.empty() && seq >= 0) {
-      auto [it, inserted] = t.last_seq.emplace(key, seq);
-      if (!inserted) {
-        if (seq < it->second) ++t.out_of_order;
-        else it->second = seq;
-      }
+    if (Apply(r) && journal_) {
+      std::string line = ToJson(r).dump() + "\n";
+      std::fwrite(line.data(), 1, line.size(), journal_);
+      std::fflush(journal_);  // into the page cache: survives the process being killed
     }
   }
 
@@ -62,30 +89,63 @@ class ReceivedLog {
             {"outOfOrder", out_of_order}, {"requests", requests_}, {"topics", topics}};
   }
 
-  // Ids of one topic in arrival order, from position `from` on.
-  nlohmann::json Ids(const std::string& topic, size_t from) {
+  // Ids (or whole records) of one topic in arrival order, from position `from` on.
+  nlohmann::json List(const std::string& topic, size_t from, bool records) {
     std::lock_guard<std::mutex> lock(mu_);
     nlohmann::json out = nlohmann::json::array();
     auto it = topics_.find(topic);
     if (it == topics_.end()) return out;
-    for (size_t i = from; i < it->second.order.size(); ++i) out.push_back(it->second.order[i]);
+    const TopicLog& t = it->second;
+    for (size_t i = from; i < t.order.size(); ++i) {
+      out.push_back(records ? ToJson(t.order[i]) : nlohmann::json(t.order[i].id));
+    }
     return out;
+  }
+
+  static nlohmann::json ToJson(const Received& r) {
+    nlohmann::json j{{"topic", r.topic}, {"id", r.id}, {"key", r.key}, {"seq", r.seq}, {"t", r.received_ns}};
+    if (!r.attributes.is_null()) j["attributes"] = r.attributes;
+    return j;
   }
 
  private:
   struct TopicLog {
     std::set<std::string> ids;
-    std::vector<std::string> order;
+    std::vector<Received> order;  // first arrivals
     std::map<std::string, int64_t> last_seq;
     uint64_t duplicates = 0;
     uint64_t out_of_order = 0;
   };
+
+  // Returns whether the event is new.
+  bool Apply(const Received& r) {
+    TopicLog& t = topics_[r.topic];
+    if (!t.ids.insert(r.id).second) {
+      ++t.duplicates;
+      return false;
+    }
+    t.order.push_back(r);
+    if (!r.key.empty() && r.seq >= 0) {
+      auto [it, inserted] = t.last_seq.emplace(r.key, r.seq);
+      if (!inserted) {
+        if (r.seq < it->second) {
+          ++t.out_of_order;
+        } else {
+          it->second = r.seq;
+        }
+      }
+    }
+    return true;
+  }
+
   std::mutex mu_;
   std::map<std::string, TopicLog> topics_;
   uint64_t requests_ = 0;
+  std::string journal_path_;
+  FILE* journal_ = nullptr;
 };
 
-int64_t ParseSeq(const std::string& text) {
+int64_t ParseCount(const std::string& text) {
   if (text.empty() || text.size() > 18) return -1;
   int64_t v = 0;
   for (char c : text) {
@@ -98,16 +158,21 @@ int64_t ParseSeq(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string name = "subscriber", host = "127.0.0.1", port_file;
-  int port = 0, fail_every = 0, work_ms = 0, threads = 64;
+  std::string name = "subscriber", host = "127.0.0.1", port_file, reject_type, journal;
+  int port = 0, fail_every = 0, fail_status = 503, work_ms = 0, threads = 64;
+  bool keep_attributes = false;
   zroute::Flags flags("zroute-example-subscriber", "A sample app that receives events from its zroute sidecar.");
   flags.String("name", &name, "name shown in /stats (e.g. the replica)");
   flags.String("host", &host, "address to listen on");
   flags.Int("port", &port, "port to listen on (0 = any free port)");
   flags.String("port-file", &port_file, "write {\"http\":port} here once listening");
-  flags.Int("fail-every", &fail_every, "answer 503 to every Nth delivery (0 = never)");
+  flags.Int("fail-every", &fail_every, "answer --fail-status to every Nth delivery (0 = never)");
+  flags.Int("fail-status", &fail_status, "status for --fail-every (503 comes with Retry-After: 0)");
+  flags.String("reject-type", &reject_type, "answer 400 to events of this ce-type");
   flags.Int("work-ms", &work_ms, "milliseconds of simulated work per event");
   flags.Int("threads", &threads, "HTTP worker threads (must exceed the sidecar's --delivery-threads)");
+  flags.String("journal", &journal, "append received events here and reload them at start");
+  flags.Bool("keep-attributes", &keep_attributes, "keep every event's ce-* headers for GET /events");
   zroute::Status parsed = flags.Parse(argc, argv);
   if (flags.help_requested()) {
     std::cout << flags.Usage();
@@ -118,7 +183,8 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  ReceivedLog log;
+  ReceivedLog log(journal);
+  log.Load();
   std::atomic<uint64_t> deliveries{0};
   httplib::Server server;
   server.set_tcp_nodelay(true);
@@ -127,36 +193,61 @@ int main(int argc, char** argv) {
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   server.set_keep_alive_max_count(100000);
   server.Post(R"(/.*)", [&](const httplib::Request& req, httplib::Response& res) {
-    uint64_t n = ++deliveries;
-    if (fail_every > 0 && n % static_cast<uint64_t>(fail_every) == 0) {
-      res.status = 503;
-      res.set_header("Retry-After", "0");
-      return;
-    }
     std::string id = req.get_header_value("ce-id");
     if (id.empty()) {
       res.status = 400;
       res.set_content("missing ce-id", "text/plain");
       return;
     }
+    if (!reject_type.empty() && req.get_header_value("ce-type") == reject_type) {
+      res.status = 400;
+      res.set_content("this app does not take events of type " + reject_type, "text/plain");
+      return;
+    }
+    uint64_t n = ++deliveries;
+    if (fail_every > 0 && n % static_cast<uint64_t>(fail_every) == 0) {
+      res.status = fail_status;
+      if (fail_status == 503) res.set_header("Retry-After", "0");
+      return;
+    }
     if (work_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(work_ms));  // simulated work
-    std::string key = req.get_header_value("ce-partitionkey");
-    if (!key.empty()) key = req.get_header_value("ce-source") + " " + key;
-    log.Record(req.get_header_value("zroute-topic"), id, key, ParseSeq(req.get_header_value("ce-seq")));
+    Received r;
+    r.topic = req.get_header_value("zroute-topic");
+    r.id = id;
+    r.key = req.get_header_value("ce-partitionkey");
+    if (!r.key.empty()) r.key = req.get_header_value("ce-source") + " " + r.key;
+    r.seq = ParseCount(req.get_header_value("ce-seq"));
+    r.received_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now().time_since_epoch())
+                        .count();
+    if (keep_attributes) {
+      r.attributes = nlohmann::json::object();
+      for (const auto& [header, value] : req.headers) {
+        if (header.size() > 3 && (header.rfind("ce-", 0) == 0 || header.rfind("Ce-", 0) == 0)) {
+          r.attributes[header.substr(3)] = value;
+        }
+      }
+    }
+    log.Record(r);
     res.status = 200;
   });
   server.Get("/stats", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(log.Stats(name).dump(), "application/json");
   });
-  server.Get("/ids", [&](const httplib::Request& req, httplib::Response& res) {
-    int64_t from = req.has_param("from") ? ParseSeq(req.get_param_value("from")) : 0;
-    if (from < 0) {
-      res.status = 400;
-      res.set_content("from must be a non-negative integer", "text/plain");
-      return;
-    }
-    res.set_content(log.Ids(req.get_param_value("topic"), static_cast<size_t>(from)).dump(), "application/json");
-  });
+  auto list = [&](bool with_attributes) {
+    return [&, with_attributes](const httplib::Request& req, httplib::Response& res) {
+      int64_t from = req.has_param("from") ? ParseCount(req.get_param_value("from")) : 0;
+      if (from < 0) {
+        res.status = 400;
+        res.set_content("from must be a non-negative integer", "text/plain");
+        return;
+      }
+      res.set_content(log.List(req.get_param_value("topic"), static_cast<size_t>(from), with_attributes).dump(),
+                      "application/json");
+    };
+  };
+  server.Get("/ids", list(false));
+  server.Get("/events", list(true));
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
 
   int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);

@@ -45,11 +45,20 @@ StatusOr<nlohmann::json> LocalSystem::WaitForPortFile(const std::string& path, S
   }
 }
 
-Status LocalSystem::StartOperator() {
+Status LocalSystem::StartOperator() { return LaunchOperator("tcp://127.0.0.1:*", 0); }
+
+Status LocalSystem::RestartOperator() {
+  if (operator_.running()) return Status::FailedPrecondition("the operator is running");
+  return LaunchOperator(control_endpoint_, operator_port_);
+}
+
+Status LocalSystem::LaunchOperator(const std::string& control_bind, int http_port) {
   std::string port_file = options_.work_dir + "/operator.port";
+  std::filesystem::remove(port_file);
   std::vector<std::string> argv{Binary("operator/zroute-operator"), "--manifests", options_.manifests_dir,
-                                "--control-bind", "tcp://127.0.0.1:*", "--http-host", "127.0.0.1",
-                                "--http-port", "0", "--port-file", port_file, "--log-level", options_.log_level};
+                                "--control-bind", control_bind, "--http-host", "127.0.0.1",
+                                "--http-port", std::to_string(http_port), "--port-file", port_file,
+                                "--log-level", options_.log_level};
   argv.insert(argv.end(), options_.operator_args.begin(), options_.operator_args.end());
   ZR_ASSIGN_OR_RETURN(operator_, Subprocess::Start({argv, LogPath("operator")}));
   ZR_ASSIGN_OR_RETURN(nlohmann::json ports, WaitForPortFile(port_file, operator_, "operator"));
@@ -58,37 +67,60 @@ Status LocalSystem::StartOperator() {
   return Status::OK();
 }
 
-StatusOr<LocalReplica*> LocalSystem::StartSidecar(std::unique_ptr<LocalReplica> r, std::vector<std::string> args) {
-  std::string dir = options_.work_dir + "/" + r->name;
+Status LocalSystem::LaunchSidecar(LocalReplica& r) {
+  std::string dir = options_.work_dir + "/" + r.name;
   std::filesystem::create_directories(dir + "/outbox");
   std::string port_file = dir + "/sidecar.port";
   std::filesystem::remove(port_file);  // a restarted replica reports its new ports
   std::vector<std::string> argv{Binary("sidecar/zroute-sidecar"),
-                                "--app-id", r->app_id,
-                                "--pod", r->name,
-                                "--app-port", std::to_string(r->app_port),
+                                "--app-id", r.app_id,
+                                "--pod", r.name,
+                                "--app-port", std::to_string(r.app_port),
                                 "--http-port", "0",
                                 "--data-port", "0",
                                 "--operator", control_endpoint_,
                                 "--outbox-dir", dir + "/outbox",
                                 "--port-file", port_file,
                                 "--log-level", options_.log_level};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::string log_name = r->name + "-sidecar";
-  ZR_ASSIGN_OR_RETURN(r->sidecar, Subprocess::Start({argv, LogPath(log_name)}));
-  ZR_ASSIGN_OR_RETURN(nlohmann::json ports, WaitForPortFile(port_file, r->sidecar, log_name));
-  r->sidecar_port = ports.value("http", 0);
-  r->sidecar_id = ports.value("sidecarId", "");
-  r->data_endpoint = ports.value("data", "");
+  argv.insert(argv.end(), r.sidecar_args.begin(), r.sidecar_args.end());
+  std::string log_name = r.name + "-sidecar";
+  ZR_ASSIGN_OR_RETURN(r.sidecar, Subprocess::Start({argv, LogPath(log_name)}));
+  ZR_ASSIGN_OR_RETURN(nlohmann::json ports, WaitForPortFile(port_file, r.sidecar, log_name));
+  r.sidecar_port = ports.value("http", 0);
+  r.sidecar_id = ports.value("sidecarId", "");
+  r.data_endpoint = ports.value("data", "");
   // Ready = the routing table is loaded.
   auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
-  while (!GetJson(r->sidecar_port, "/readyz").ok()) {
-    if (!r->sidecar.running()) return Status::Unavailable(log_name + " exited; see " + LogPath(log_name));
+  while (!GetJson(r.sidecar_port, "/readyz").ok()) {
+    if (!r.sidecar.running()) return Status::Unavailable(log_name + " exited; see " + LogPath(log_name));
     if (std::chrono::steady_clock::now() >= deadline) return Status::DeadlineExceeded(log_name + " never became ready");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling an HTTP endpoint
   }
-  replicas_.push_back(std::move(r));
-  return replicas_.back().get();
+  return Status::OK();
+}
+
+Status LocalSystem::RestartSidecar(LocalReplica& replica) {
+  if (replica.sidecar.running()) return Status::FailedPrecondition(replica.name + ": sidecar is running");
+  return LaunchSidecar(replica);
+}
+
+Status LocalSystem::LaunchApp(LocalReplica& r, int port) {
+  std::string dir = options_.work_dir + "/" + r.name;
+  std::filesystem::create_directories(dir);
+  std::string port_file = dir + "/app.port";
+  std::filesystem::remove(port_file);
+  std::vector<std::string> argv{Binary("examples/zroute-example-subscriber"), "--name", r.name, "--port",
+                                std::to_string(port), "--port-file", port_file, "--journal", dir + "/journal.jsonl"};
+  argv.insert(argv.end(), r.app_args.begin(), r.app_args.end());
+  ZR_ASSIGN_OR_RETURN(r.app, Subprocess::Start({argv, LogPath(r.name + "-app")}));
+  ZR_ASSIGN_OR_RETURN(nlohmann::json ports, WaitForPortFile(port_file, r.app, r.name + "-app"));
+  r.app_port = ports.value("http", 0);
+  return Status::OK();
+}
+
+Status LocalSystem::RestartApp(LocalReplica& replica) {
+  if (replica.app.running()) return Status::FailedPrecondition(replica.name + ": app is running");
+  return LaunchApp(replica, replica.app_port);
 }
 
 StatusOr<LocalReplica*> LocalSystem::StartSubscriber(const std::string& app_id, const std::string& name,
@@ -97,17 +129,12 @@ StatusOr<LocalReplica*> LocalSystem::StartSubscriber(const std::string& app_id, 
   auto r = std::make_unique<LocalReplica>();
   r->app_id = app_id;
   r->name = name;
-  std::string dir = options_.work_dir + "/" + name;
-  std::filesystem::create_directories(dir);
-  std::string port_file = dir + "/app.port";
-  std::filesystem::remove(port_file);
-  std::vector<std::string> argv{Binary("examples/zroute-example-subscriber"), "--name", name, "--port-file",
-                                port_file};
-  argv.insert(argv.end(), app_args.begin(), app_args.end());
-  ZR_ASSIGN_OR_RETURN(r->app, Subprocess::Start({argv, LogPath(name + "-app")}));
-  ZR_ASSIGN_OR_RETURN(nlohmann::json ports, WaitForPortFile(port_file, r->app, name + "-app"));
-  r->app_port = ports.value("http", 0);
-  return StartSidecar(std::move(r), std::move(sidecar_args));
+  r->app_args = std::move(app_args);
+  r->sidecar_args = std::move(sidecar_args);
+  ZR_RETURN_IF_ERROR(LaunchApp(*r, 0));
+  ZR_RETURN_IF_ERROR(LaunchSidecar(*r));
+  replicas_.push_back(std::move(r));
+  return replicas_.back().get();
 }
 
 StatusOr<LocalReplica*> LocalSystem::StartPublisherSidecar(const std::string& app_id, const std::string& name,
@@ -115,7 +142,10 @@ StatusOr<LocalReplica*> LocalSystem::StartPublisherSidecar(const std::string& ap
   auto r = std::make_unique<LocalReplica>();
   r->app_id = app_id;
   r->name = name;
-  return StartSidecar(std::move(r), std::move(sidecar_args));
+  r->sidecar_args = std::move(sidecar_args);
+  ZR_RETURN_IF_ERROR(LaunchSidecar(*r));
+  replicas_.push_back(std::move(r));
+  return replicas_.back().get();
 }
 
 StatusOr<Subprocess> LocalSystem::StartPublisherApp(const LocalReplica& replica, const std::string& name,

@@ -40,6 +40,8 @@ struct LocalReplica {
   std::string data_endpoint;
   Subprocess app;
   Subprocess sidecar;
+  std::vector<std::string> app_args;      // kept for restarts
+  std::vector<std::string> sidecar_args;
 };
 
 class LocalSystem {
@@ -55,7 +57,7 @@ class LocalSystem {
 
   // Starts a sample subscriber app (zroute-example-subscriber, with `app_args`) and its sidecar
   // (with `sidecar_args`), and waits until the sidecar is ready. A durable outbox lives in
-  // <work>/<name>/outbox.
+  // <work>/<name>/outbox, the app's journal in <work>/<name>/journal.jsonl.
   StatusOr<LocalReplica*> StartSubscriber(const std::string& app_id, const std::string& name,
                                           std::vector<std::string> app_args = {},
                                           std::vector<std::string> sidecar_args = {});
@@ -77,6 +79,16 @@ class LocalSystem {
 
   // Stops one replica: the sidecar first (it drains and hands back what it holds), then the app.
   void StopReplica(LocalReplica& replica);
+
+  // Fault injection. A restarted sidecar keeps its outbox folder and app port but gets new
+  // listening ports and a new sidecar id (as a restarted container would); a restarted app listens
+  // on its old port again and reloads its journal; a restarted operator binds its old ports.
+  void KillSidecar(LocalReplica& replica) { replica.sidecar.Kill(); }
+  Status RestartSidecar(LocalReplica& replica);
+  void KillApp(LocalReplica& replica) { replica.app.Kill(); }
+  Status RestartApp(LocalReplica& replica);
+  void StopOperator() { operator_.Stop(); }
+  Status RestartOperator();
   // Stops everything, in the order the header comment gives. Idempotent.
   void StopAll();
 
@@ -87,7 +99,9 @@ class LocalSystem {
  private:
   std::string Binary(const std::string& relative) const { return options_.bin_dir + "/" + relative; }
   StatusOr<nlohmann::json> WaitForPortFile(const std::string& path, Subprocess& process, const std::string& name);
-  StatusOr<LocalReplica*> StartSidecar(std::unique_ptr<LocalReplica> replica, std::vector<std::string> args);
+  Status LaunchOperator(const std::string& control_bind, int http_port);
+  Status LaunchSidecar(LocalReplica& replica);
+  Status LaunchApp(LocalReplica& replica, int port);
 
   LocalSystemOptions options_;
   Subprocess operator_;

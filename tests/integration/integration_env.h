@@ -97,15 +97,29 @@ class TestPublisher {
     return res && res->status == 202;
   }
 
-  bool PublishBatch(const std::string& topic, const std::vector<TestEvent>& events) {
+  // `types` (optional) gives each event's ce-type; default "it.event". A request that gets no
+  // answer (the sidecar is restarting) is sent again, as an app would: the ids stay the same.
+  bool PublishBatch(const std::string& topic, const std::vector<TestEvent>& events,
+                    const std::vector<std::string>& types = {}) {
     nlohmann::json batch = nlohmann::json::array();
-    for (const auto& e : events) {
-      batch.push_back({{"specversion", "1.0"}, {"id", e.id}, {"source", "/it/publisher"}, {"type", "it.event"},
-                       {"partitionkey", e.key}, {"seq", std::to_string(e.seq)}, {"data", {{"id", e.id}}}});
+    for (size_t i = 0; i < events.size(); ++i) {
+      const TestEvent& e = events[i];
+      batch.push_back({{"specversion", "1.0"}, {"id", e.id}, {"source", "/it/publisher"},
+                       {"type", i < types.size() ? types[i] : "it.event"}, {"partitionkey", e.key},
+                       {"seq", std::to_string(e.seq)}, {"data", {{"id", e.id}}}});
     }
-    auto res = client_.Post("/v1/publish/" + topic, batch.dump(), "application/cloudevents-batch+json");
-    EXPECT_TRUE(res && res->status == 202) << (res ? res->status : 0) << " " << (res ? res->body : "");
-    return res && res->status == 202;
+    std::string body = batch.dump();
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto res = client_.Post("/v1/publish/" + topic, body, "application/cloudevents-batch+json");
+      if (res && res->status == 202) return true;
+      if (res && res->status != 503 && res->status != 429) {
+        ADD_FAILURE() << res->status << " " << res->body;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // back off as told, then retry
+    }
+    ADD_FAILURE() << "the sidecar never took the batch";
+    return false;
   }
 
  private:
@@ -122,6 +136,19 @@ inline std::vector<std::string> ReceivedIds(const LocalReplica& r, const std::st
 inline nlohmann::json Stats(const LocalReplica& r) {
   auto s = LocalSystem::GetJson(r.app_port, "/stats");
   return s.ok() ? *s : nlohmann::json::object();
+}
+
+// True when every running sidecar's outbox has every subscription fully acknowledged.
+inline bool AllDrained(LocalSystem& system) {
+  for (const auto& r : system.replicas()) {
+    if (!r->sidecar.running()) continue;
+    auto subs = LocalSystem::GetJson(r->sidecar_port, "/v1/admin/subscriptions");
+    if (!subs.ok()) return false;
+    for (const auto& s : *subs) {
+      if (s.value("lag", 1) != 0 || s.value("inFlight", 1) != 0) return false;
+    }
+  }
+  return true;
 }
 
 inline LocalSystemOptions IntegrationOptions(const std::string& work, const std::string& manifests) {
