@@ -71,6 +71,12 @@ StatusOr<ControlMessage> DecodeControlMessage(std::string_view frame) {
   return m;
 }
 
+uint64_t BodyVersion(const nlohmann::json& body) {
+  if (!body.is_object()) return 0;
+  auto it = body.find("version");
+  return it != body.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
+}
+
 nlohmann::json SidecarInfoToJson(const SidecarInfo& info) {
   return {{"sidecarId", info.sidecar_id}, {"appId", info.app_id},         {"namespace", info.namespace_},
           {"pod", info.pod},              {"dataEndpoint", info.data_endpoint}, {"publicKey", info.public_key}};

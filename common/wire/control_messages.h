@@ -28,6 +28,10 @@ std::string EncodeControlMessage(const ControlMessage& message);
 // than kMaxControlBodyDepth or holds a NUL byte; TooLarge for a frame over kMaxFrameBytes.
 StatusOr<ControlMessage> DecodeControlMessage(std::string_view frame);
 
+// The "version" field of a control body (HEARTBEAT, PING, REGISTER): 0 when absent or not an
+// unsigned integer. Unlike json::value(), never throws on a field of the wrong type.
+uint64_t BodyVersion(const nlohmann::json& body);
+
 // What a sidecar tells the operator about itself.
 struct SidecarInfo {
   std::string sidecar_id;     // unique per sidecar process (pod name + start nonce)

@@ -142,6 +142,20 @@ TEST(ControlMessagesTest, EncodingInvalidUtf8DoesNotThrow) {
   EXPECT_TRUE(decoded->body["pod"].is_string());
 }
 
+TEST(BodyVersionTest, ReadsAnUnsignedVersion) {
+  EXPECT_EQ(BodyVersion(json{{"version", 1732740000123ULL}}), 1732740000123ULL);
+  EXPECT_EQ(BodyVersion(json{{"version", 0}}), 0u);
+}
+
+TEST(BodyVersionTest, AbsentOrMistypedVersionIsZeroNotAnException) {
+  for (const char* body : {R"({})", R"({"version": "12"})", R"({"version": -5})", R"({"version": 1.5})",
+                           R"({"version": null})", R"({"version": [1]})", R"([1])", R"("version")"}) {
+    uint64_t version = 1;
+    ASSERT_NO_THROW(version = BodyVersion(json::parse(body))) << body;
+    EXPECT_EQ(version, 0u) << body;
+  }
+}
+
 TEST(SidecarInfoTest, JsonRoundTrip) {
   SidecarInfo info = SampleInfo();
   auto back = SidecarInfoFromJson(SidecarInfoToJson(info));
