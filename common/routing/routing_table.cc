@@ -114,6 +114,7 @@ void RoutingTable::Index(std::vector<Status>* entry_errors) {
         endpoints_by_sidecar_[e->sidecar_id] = *e;
         list.push_back(std::move(e).value());
       }
+      std::sort(list.begin(), list.end(), [](const Endpoint& a, const Endpoint& b) { return a.sidecar_id < b.sidecar_id; });
     } else {
       report(key, Status::InvalidArgument("unknown entry kind"));
     }

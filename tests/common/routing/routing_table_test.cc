@@ -142,6 +142,22 @@ TEST(RoutingTableTest, EndpointsOfAreSortedBySidecarId) {
   EXPECT_TRUE(t.EndpointsOf("shop", "nobody").empty());
 }
 
+TEST(RoutingTableTest, EndpointsFromUnsortedEntriesAreSorted) {
+  // A snapshot is raw entries; the lookup promises sidecar-id order whatever the sender did.
+  auto item = [](const std::string& id) {
+    return json{{"sidecarId", id}, {"appId", "audit"}, {"namespace", "shop"}, {"dataEndpoint", "tcp://" + id + ":1"}};
+  };
+  RoutingTable::Entries entries;
+  entries["endpoints/shop/audit"] = json::array({item("c"), item("a"), item("b")});
+  auto t = RoutingTable::FromEntries(1, entries);
+  ASSERT_TRUE(t.ok());
+  const auto& list = t->EndpointsOf("shop", "audit");
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].sidecar_id, "a");
+  EXPECT_EQ(list[1].sidecar_id, "b");
+  EXPECT_EQ(list[2].sidecar_id, "c");
+}
+
 TEST(RoutingTableTest, FindEndpointAcrossServices) {
   RoutingTable t = SampleTable();
   ASSERT_NE(t.FindEndpoint("billing-1"), nullptr);
