@@ -1,11 +1,11 @@
 #include "common/routing/rendezvous.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace zroute {
 namespace {

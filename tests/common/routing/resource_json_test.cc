@@ -1,10 +1,10 @@
 #include "common/routing/resource_json.h"
 
-#include <chrono>
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/resources/resource_parser.h"
 
@@ -54,9 +54,10 @@ Subscription FullSubscription() {
       Leaf(Filter::Kind::kExact, {{"type", "order.created"}, {"source", "/checkout"}}),
       Leaf(Filter::Kind::kPrefix, {{"subject", "eu-"}}),
       Leaf(Filter::Kind::kSuffix, {{"type", ".v2"}}),
-      Node(Filter::Kind::kAll, {Leaf(Filter::Kind::kExact, {{"a", "1"}}),
-                                Node(Filter::Kind::kAny, {Leaf(Filter::Kind::kPrefix, {{"b", "x"}}),
-                                                          Node(Filter::Kind::kNot, {Leaf(Filter::Kind::kSuffix, {{"c", "z"}})})})}),
+      Node(Filter::Kind::kAll,
+           {Leaf(Filter::Kind::kExact, {{"a", "1"}}),
+            Node(Filter::Kind::kAny, {Leaf(Filter::Kind::kPrefix, {{"b", "x"}}),
+                                      Node(Filter::Kind::kNot, {Leaf(Filter::Kind::kSuffix, {{"c", "z"}})})})}),
   };
   s.spec.delivery.max_attempts = 9;
   s.spec.delivery.backoff = BackoffPolicy::kLinear;

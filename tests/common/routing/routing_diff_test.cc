@@ -1,11 +1,11 @@
 #include "common/routing/routing_diff.h"
 
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "tests/common/routing/routing_test_util.h"
 
@@ -18,19 +18,19 @@ using testing::MakeSubscription;
 using testing::MakeTopic;
 
 RoutingTable Before() {
-  return RoutingTable::Build(10, {MakeTopic("shop", "orders"), MakeTopic("shop", "old")},
-                             {MakeSubscription("shop", "audit", "orders", "auditor"),
-                              MakeSubscription("shop", "gone", "old", "auditor")},
-                             {{"shop/auditor", {MakeEndpoint("shop", "auditor", "a-1")}}});
+  return RoutingTable::Build(
+      10, {MakeTopic("shop", "orders"), MakeTopic("shop", "old")},
+      {MakeSubscription("shop", "audit", "orders", "auditor"), MakeSubscription("shop", "gone", "old", "auditor")},
+      {{"shop/auditor", {MakeEndpoint("shop", "auditor", "a-1")}}});
 }
 
 // Topic "old" and subscription "gone" removed, subscription "audit" changed (other app), endpoint
 // list grown, topic "new" and subscription "fresh" added.
 RoutingTable After() {
-  return RoutingTable::Build(11, {MakeTopic("shop", "orders"), MakeTopic("shop", "new")},
-                             {MakeSubscription("shop", "audit", "orders", "ledger"),
-                              MakeSubscription("shop", "fresh", "new", "auditor")},
-                             {{"shop/auditor", {MakeEndpoint("shop", "auditor", "a-1"), MakeEndpoint("shop", "auditor", "a-2")}}});
+  return RoutingTable::Build(
+      11, {MakeTopic("shop", "orders"), MakeTopic("shop", "new")},
+      {MakeSubscription("shop", "audit", "orders", "ledger"), MakeSubscription("shop", "fresh", "new", "auditor")},
+      {{"shop/auditor", {MakeEndpoint("shop", "auditor", "a-1"), MakeEndpoint("shop", "auditor", "a-2")}}});
 }
 
 TEST(RoutingDiffTest, IdenticalTablesGiveAnEmptyDiff) {
@@ -89,7 +89,9 @@ TEST(RoutingDiffTest, ApplyingARandomDiffReproducesTheTarget) {
       json list = json::array();
       int n = replicas(rng);
       for (int r = 0; r < n; ++r) {
-        list.push_back({{"sidecarId", id + "-" + std::to_string(r)}, {"appId", id}, {"namespace", "ns"},
+        list.push_back({{"sidecarId", id + "-" + std::to_string(r)},
+                        {"appId", id},
+                        {"namespace", "ns"},
                         {"dataEndpoint", "tcp://h:" + std::to_string(r)}});
       }
       e[EndpointsEntryKey("ns", id)] = list;
@@ -210,7 +212,8 @@ TEST(RoutingDiffTest, MalformedJsonIsAnError) {
 
 TEST(RoutingDiffTest, KeyBothSetAndRemovedIsAnError) {
   // Diff never produces it; accepting it would make the outcome depend on decoding order.
-  auto d = RoutingDiff::FromJson(json::parse(R"({"from": 1, "to": 2, "set": {"topic/a/b": {}}, "removed": ["topic/a/b"]})"));
+  auto d =
+      RoutingDiff::FromJson(json::parse(R"({"from": 1, "to": 2, "set": {"topic/a/b": {}}, "removed": ["topic/a/b"]})"));
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
 }

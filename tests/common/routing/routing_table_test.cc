@@ -1,11 +1,11 @@
 #include "common/routing/routing_table.h"
 
+#include <gtest/gtest.h>
+
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "common/resources/resource_parser.h"
 #include "common/routing/resource_json.h"
@@ -31,13 +31,14 @@ RoutingTable SampleTable(uint64_t version = 5) {
   std::vector<Topic> topics = {MakeTopic("shop", "orders"), MakeTopic("shop", "payments"), MakeTopic("shop", "quiet"),
                                MakeTopic("lab", "orders")};
   std::vector<Subscription> subs = {
-      MakeSubscription("shop", "zeta", "orders", "audit"),     MakeSubscription("shop", "alpha", "orders", "billing"),
-      MakeSubscription("shop", "mid", "orders", "audit"),      MakeSubscription("shop", "pay", "payments", "billing"),
+      MakeSubscription("shop", "zeta", "orders", "audit"),      MakeSubscription("shop", "alpha", "orders", "billing"),
+      MakeSubscription("shop", "mid", "orders", "audit"),       MakeSubscription("shop", "pay", "payments", "billing"),
       MakeSubscription("lab", "experiment", "orders", "audit"),
   };
   std::map<std::string, std::vector<Endpoint>> endpoints = {
-      {"shop/audit", {MakeEndpoint("shop", "audit", "audit-c"), MakeEndpoint("shop", "audit", "audit-a"),
-                      MakeEndpoint("shop", "audit", "audit-b")}},
+      {"shop/audit",
+       {MakeEndpoint("shop", "audit", "audit-c"), MakeEndpoint("shop", "audit", "audit-a"),
+        MakeEndpoint("shop", "audit", "audit-b")}},
       {"shop/billing", {MakeEndpoint("shop", "billing", "billing-1")}},
   };
   return RoutingTable::Build(version, topics, subs, endpoints);
@@ -93,8 +94,7 @@ TEST(RoutingTableTest, FindTopicAndSubscription) {
 
 TEST(RoutingTableTest, SubscriptionsOfListsOnlyThatTopicsSubscriptionsInNameOrder) {
   RoutingTable t = SampleTable();
-  EXPECT_EQ(Names(t.SubscriptionsOf("shop/orders")),
-            (std::vector<std::string>{"shop/alpha", "shop/mid", "shop/zeta"}));
+  EXPECT_EQ(Names(t.SubscriptionsOf("shop/orders")), (std::vector<std::string>{"shop/alpha", "shop/mid", "shop/zeta"}));
   EXPECT_EQ(Names(t.SubscriptionsOf("shop/payments")), std::vector<std::string>{"shop/pay"});
   // Same topic name, other namespace: a subscription sees only its own namespace's topic.
   EXPECT_EQ(Names(t.SubscriptionsOf("lab/orders")), std::vector<std::string>{"lab/experiment"});
@@ -219,9 +219,9 @@ TEST(RoutingTableTest, BadEntriesAreReportedAndTheRestIsUsable) {
   entries["topic/shop/broken"] = json{{"apiVersion", kApiVersion}, {"kind", "Topic"}};  // no metadata
   entries["subscription/shop/broken"] = json::array();
   entries["endpoints/shop/broken"] = json::object();
-  entries["endpoints/shop/partly"] =
-      json::array({json{{"sidecarId", "ok-1"}, {"appId", "partly"}, {"namespace", "shop"}, {"dataEndpoint", "tcp://x:1"}},
-                   json{{"sidecarId", 7}}, json("not an object")});
+  entries["endpoints/shop/partly"] = json::array(
+      {json{{"sidecarId", "ok-1"}, {"appId", "partly"}, {"namespace", "shop"}, {"dataEndpoint", "tcp://x:1"}},
+       json{{"sidecarId", 7}}, json("not an object")});
   entries["mystery/thing"] = 1;
   std::vector<Status> errors;
   auto t = RoutingTable::FromEntries(9, entries, &errors);

@@ -16,9 +16,9 @@ std::string Errors(const ResourceSet& set) {
 }  // namespace
 
 Topic MakeTopic(const std::string& ns, const std::string& name) {
-  ResourceSet set = ParseYamlDocuments("apiVersion: zroute.io/v1alpha1\nkind: Topic\nmetadata: {name: " + name +
-                                           ", namespace: " + ns + "}\n",
-                                       "topic.yaml");
+  ResourceSet set = ParseYamlDocuments(
+      "apiVersion: zroute.io/v1alpha1\nkind: Topic\nmetadata: {name: " + name + ", namespace: " + ns + "}\n",
+      "topic.yaml");
   EXPECT_TRUE(set.errors.empty()) << Errors(set);
   EXPECT_EQ(set.topics.size(), 1u);
   return set.topics.empty() ? Topic{} : set.topics[0];
@@ -26,10 +26,10 @@ Topic MakeTopic(const std::string& ns, const std::string& name) {
 
 Subscription MakeSubscription(const std::string& ns, const std::string& name, const std::string& topic,
                               const std::string& app_id) {
-  ResourceSet set = ParseYamlDocuments("apiVersion: zroute.io/v1alpha1\nkind: Subscription\nmetadata: {name: " + name +
-                                           ", namespace: " + ns + "}\nspec: {topic: " + topic + ", appId: " + app_id +
-                                           "}\n",
-                                       "subscription.yaml");
+  ResourceSet set =
+      ParseYamlDocuments("apiVersion: zroute.io/v1alpha1\nkind: Subscription\nmetadata: {name: " + name +
+                             ", namespace: " + ns + "}\nspec: {topic: " + topic + ", appId: " + app_id + "}\n",
+                         "subscription.yaml");
   EXPECT_TRUE(set.errors.empty()) << Errors(set);
   EXPECT_EQ(set.subscriptions.size(), 1u);
   return set.subscriptions.empty() ? Subscription{} : set.subscriptions[0];

@@ -1,10 +1,10 @@
 #include "common/wire/control_messages.h"
 
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "common/wire/wire_format.h"
 
@@ -24,7 +24,12 @@ std::string Frame(uint8_t version, uint8_t command, const std::string& body) {
 }
 
 SidecarInfo SampleInfo() {
-  return SidecarInfo{"orders-7f9c-0001", "orders", "shop", "orders-7f9c", "tcp://10.0.0.7:3600", "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"};
+  return SidecarInfo{"orders-7f9c-0001",
+                     "orders",
+                     "shop",
+                     "orders-7f9c",
+                     "tcp://10.0.0.7:3600",
+                     "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"};
 }
 
 const std::vector<ControlCommand> kEveryCommand = {
@@ -90,8 +95,8 @@ TEST(ControlMessagesTest, UnknownCommandIsRejected) {
 }
 
 TEST(ControlMessagesTest, BodiesThatAreNotJsonObjectsAreRejected) {
-  for (const char* body : {"[]", "42", "\"text\"", "null", "true", "{", "{\"a\":}", "{} {}", "{\"a\":1}x",
-                           "\xff\xfe", "{\"a\":\"\xc3\x28\"}"}) {
+  for (const char* body : {"[]", "42", "\"text\"", "null", "true", "{", "{\"a\":}", "{} {}", "{\"a\":1}x", "\xff\xfe",
+                           "{\"a\":\"\xc3\x28\"}"}) {
     auto decoded = DecodeControlMessage(Frame(kProtocolVersion, 2, body));
     ASSERT_FALSE(decoded.ok()) << body;
     EXPECT_EQ(decoded.status().code(), StatusCode::kInvalidArgument);

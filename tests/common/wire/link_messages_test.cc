@@ -1,10 +1,10 @@
 #include "common/wire/link_messages.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "common/wire/wire_format.h"
 
@@ -87,8 +87,8 @@ TEST(LinkMessagesTest, AppendHelpersProduceTheSameBytesAsEncode) {
 
 TEST(LinkMessagesTest, EncodingStartsWithVersionAndCommand) {
   const std::vector<std::pair<LinkMessage, LinkCommand>> cases = {
-      {Hello{}, LinkCommand::kHello},   {Events{}, LinkCommand::kEvents}, {Ack{}, LinkCommand::kAck},
-      {Nack{}, LinkCommand::kNack},     {Credit{}, LinkCommand::kCredit}, {Heartbeat{}, LinkCommand::kHeartbeat},
+      {Hello{}, LinkCommand::kHello}, {Events{}, LinkCommand::kEvents}, {Ack{}, LinkCommand::kAck},
+      {Nack{}, LinkCommand::kNack},   {Credit{}, LinkCommand::kCredit}, {Heartbeat{}, LinkCommand::kHeartbeat},
   };
   for (const auto& [message, command] : cases) {
     std::string bytes = EncodeLinkMessage(message);
@@ -214,11 +214,11 @@ TEST(LinkMessagesTest, OutOfRangeCreditAndAttemptSaturate) {
 
   std::string events = Header(static_cast<uint8_t>(LinkCommand::kEvents));
   AppendVarint(&events, 1);
-  AppendVarint(&events, 1);  // delivery id
-  AppendVarint(&events, 0);  // topic
-  AppendVarint(&events, 0);  // subscription
+  AppendVarint(&events, 1);                  // delivery id
+  AppendVarint(&events, 0);                  // topic
+  AppendVarint(&events, 0);                  // subscription
   AppendVarint(&events, uint64_t{1} << 33);  // attempt
-  AppendVarint(&events, 0);  // payload
+  AppendVarint(&events, 0);                  // payload
   decoded = DecodeLinkMessage(events);
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   EXPECT_EQ(std::get<Events>(*decoded).events.at(0).attempt, UINT32_MAX);
