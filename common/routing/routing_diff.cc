@@ -79,7 +79,10 @@ StatusOr<RoutingDiff> RoutingDiff::FromJson(const nlohmann::json& j) {
     if (!removed->is_array()) return Status::InvalidArgument("routing diff: 'removed' must be an array");
     for (const auto& key : *removed) {
       if (!key.is_string()) return Status::InvalidArgument("routing diff: removed keys must be strings");
-      d.changes[key.get<std::string>()] = std::nullopt;
+      auto [it, inserted] = d.changes.try_emplace(key.get<std::string>(), std::nullopt);
+      if (!inserted && it->second) {
+        return Status::InvalidArgument("routing diff: '" + it->first + "' is both set and removed");
+      }
     }
   }
   return d;

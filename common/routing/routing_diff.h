@@ -24,6 +24,8 @@ struct RoutingDiff {
 
   bool empty() const { return changes.empty(); }
   nlohmann::json ToJson() const;
+  // InvalidArgument unless {"from": N, "to": M, "set": {key: value}, "removed": [key]} with
+  // unsigned versions ("set" and "removed" optional, no key in both).
   static StatusOr<RoutingDiff> FromJson(const nlohmann::json& j);
 };
 

@@ -43,6 +43,21 @@ std::string EndpointsEntryKey(const std::string& ns, const std::string& app_id) 
   return std::string(kEndpointsPrefix) + ns + "/" + app_id;
 }
 
+RoutingTable::RoutingTable(const RoutingTable& other)
+    : version_(other.version_),
+      entries_(other.entries_),
+      topics_(other.topics_),
+      subscriptions_(other.subscriptions_),
+      endpoints_by_app_(other.endpoints_by_app_),
+      endpoints_by_sidecar_(other.endpoints_by_sidecar_) {
+  IndexSubscriptionsByTopic();
+}
+
+RoutingTable& RoutingTable::operator=(const RoutingTable& other) {
+  if (this != &other) *this = RoutingTable(other);
+  return *this;
+}
+
 RoutingTable RoutingTable::Build(uint64_t version, const std::vector<Topic>& topics,
                                  const std::vector<Subscription>& subscriptions,
                                  const std::map<std::string, std::vector<Endpoint>>& endpoints_by_app_key) {
@@ -77,10 +92,18 @@ void RoutingTable::Index(std::vector<Status>* entry_errors) {
     if (StartsWith(key, kTopicPrefix)) {
       auto topic = TopicFromJson(value);
       if (!topic.ok()) { report(key, topic.status()); continue; }
+      if (TopicEntryKey(topic->meta.Key()) != key) {
+        report(key, Status::InvalidArgument("holds topic " + topic->meta.Key()));
+        continue;
+      }
       topics_[topic->meta.Key()] = std::move(topic).value();
     } else if (StartsWith(key, kSubscriptionPrefix)) {
       auto sub = SubscriptionFromJson(value);
       if (!sub.ok()) { report(key, sub.status()); continue; }
+      if (SubscriptionEntryKey(sub->meta.Key()) != key) {
+        report(key, Status::InvalidArgument("holds subscription " + sub->meta.Key()));
+        continue;
+      }
       subscriptions_[sub->meta.Key()] = std::move(sub).value();
     } else if (StartsWith(key, kEndpointsPrefix)) {
       if (!value.is_array()) { report(key, Status::InvalidArgument("endpoints entry is not an array")); continue; }
@@ -91,10 +114,16 @@ void RoutingTable::Index(std::vector<Status>* entry_errors) {
         endpoints_by_sidecar_[e->sidecar_id] = *e;
         list.push_back(std::move(e).value());
       }
+      std::sort(list.begin(), list.end(), [](const Endpoint& a, const Endpoint& b) { return a.sidecar_id < b.sidecar_id; });
     } else {
       report(key, Status::InvalidArgument("unknown entry kind"));
     }
   }
+  IndexSubscriptionsByTopic();
+}
+
+void RoutingTable::IndexSubscriptionsByTopic() {
+  subscriptions_by_topic_.clear();
   for (const auto& [key, sub] : subscriptions_) {
     subscriptions_by_topic_[sub.meta.namespace_ + "/" + sub.spec.topic].push_back(&sub);
   }

@@ -38,14 +38,21 @@ class RoutingTable {
   using Entries = std::map<std::string, nlohmann::json>;
 
   RoutingTable() = default;
+  // A copy rebuilds its subscription index: it must not point into the table it came from.
+  RoutingTable(const RoutingTable& other);
+  RoutingTable& operator=(const RoutingTable& other);
+  // Moving keeps the map nodes, so the index moves along with them.
+  RoutingTable(RoutingTable&&) = default;
+  RoutingTable& operator=(RoutingTable&&) = default;
 
   // Builds a table at `version` from typed resources (operator side).
   static RoutingTable Build(uint64_t version, const std::vector<Topic>& topics,
                             const std::vector<Subscription>& subscriptions,
                             const std::map<std::string, std::vector<Endpoint>>& endpoints_by_app_key);
 
-  // Builds a table from raw entries (sidecar side, from a snapshot). Entries that fail to parse
-  // are reported and left out; the rest of the table is usable.
+  // Builds a table from raw entries (sidecar side, from a snapshot). Entries that fail to parse,
+  // or whose key does not name the resource they hold, are reported and left out of the lookups
+  // (entries() keeps them); the rest of the table is usable.
   static StatusOr<RoutingTable> FromEntries(uint64_t version, Entries entries,
                                             std::vector<Status>* entry_errors = nullptr);
 
@@ -71,12 +78,14 @@ class RoutingTable {
  private:
   // Parses entries_ into the typed maps and indexes.
   void Index(std::vector<Status>* entry_errors);
+  // Fills subscriptions_by_topic_ from subscriptions_.
+  void IndexSubscriptionsByTopic();
 
   uint64_t version_ = 0;
   Entries entries_;
   std::map<std::string, Topic> topics_;
   std::map<std::string, Subscription> subscriptions_;
-  std::map<std::string, std::vector<const Subscription*>> subscriptions_by_topic_;
+  std::map<std::string, std::vector<const Subscription*>> subscriptions_by_topic_;  // into subscriptions_
   std::map<std::string, std::vector<Endpoint>> endpoints_by_app_;  // "ns/app-id"
   std::map<std::string, Endpoint> endpoints_by_sidecar_;
 };

@@ -1,17 +1,57 @@
 #include "common/wire/control_messages.h"
 
 namespace zroute::wire {
+namespace {
+
+// Checks what the JSON parser lets through but later code cannot afford: nesting deeper than
+// kMaxControlBodyDepth (copying, comparing and printing a value recurse once per level, so a
+// hostile body could exhaust the stack of whoever handles it) and NUL bytes (the parser takes the
+// first NUL for the end of input and would ignore whatever follows it).
+Status CheckBodyShape(std::string_view body) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : body) {
+    if (c == '\0') return Status::InvalidArgument("control message body holds a NUL byte");
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxControlBodyDepth) {
+        return Status::InvalidArgument("control message body nests deeper than " +
+                                       std::to_string(kMaxControlBodyDepth) + " levels");
+      }
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
 
 std::string EncodeControlMessage(const ControlMessage& message) {
   std::string out;
   out.push_back(static_cast<char>(kProtocolVersion));
   out.push_back(static_cast<char>(message.command));
-  out += message.body.dump();
+  // Strings that did not come from parsed JSON may hold invalid UTF-8: replace it rather than
+  // throw out of the sender's loop.
+  out += message.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return out;
 }
 
 StatusOr<ControlMessage> DecodeControlMessage(std::string_view frame) {
   if (frame.size() < 2) return Status::InvalidArgument("control frame shorter than its header");
+  if (frame.size() > static_cast<uint64_t>(kMaxFrameBytes)) {
+    return Status::TooLarge("control frame of " + std::to_string(frame.size()) + " bytes exceeds the limit");
+  }
   if (static_cast<uint8_t>(frame[0]) != kProtocolVersion) {
     return Status::InvalidArgument("unsupported control protocol version " +
                                    std::to_string(static_cast<uint8_t>(frame[0])));
@@ -21,6 +61,7 @@ StatusOr<ControlMessage> DecodeControlMessage(std::string_view frame) {
       command > static_cast<uint8_t>(ControlCommand::kUnknownSidecar)) {
     return Status::InvalidArgument("unknown control command " + std::to_string(command));
   }
+  ZR_RETURN_IF_ERROR(CheckBodyShape(frame.substr(2)));
   ControlMessage m;
   m.command = static_cast<ControlCommand>(command);
   m.body = nlohmann::json::parse(frame.substr(2), nullptr, /*allow_exceptions=*/false);
@@ -28,6 +69,12 @@ StatusOr<ControlMessage> DecodeControlMessage(std::string_view frame) {
     return Status::InvalidArgument("control message body is not a JSON object");
   }
   return m;
+}
+
+uint64_t BodyVersion(const nlohmann::json& body) {
+  if (!body.is_object()) return 0;
+  auto it = body.find("version");
+  return it != body.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
 }
 
 nlohmann::json SidecarInfoToJson(const SidecarInfo& info) {

@@ -18,9 +18,19 @@ struct ControlMessage {
   nlohmann::json body = nlohmann::json::object();
 };
 
+// Deepest nesting of objects/arrays a control body may have (a routing table with the deepest
+// filters allowed needs about 22).
+inline constexpr int kMaxControlBodyDepth = 64;
+
+// Invalid UTF-8 in body strings is replaced by U+FFFD, never thrown.
 std::string EncodeControlMessage(const ControlMessage& message);
-// InvalidArgument for an unknown version/command or a body that is not a JSON object.
+// InvalidArgument for an unknown version/command or a body that is not a JSON object, nests deeper
+// than kMaxControlBodyDepth or holds a NUL byte; TooLarge for a frame over kMaxFrameBytes.
 StatusOr<ControlMessage> DecodeControlMessage(std::string_view frame);
+
+// The "version" field of a control body (HEARTBEAT, PING, REGISTER): 0 when absent or not an
+// unsigned integer. Unlike json::value(), never throws on a field of the wrong type.
+uint64_t BodyVersion(const nlohmann::json& body);
 
 // What a sidecar tells the operator about itself.
 struct SidecarInfo {

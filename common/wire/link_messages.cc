@@ -82,6 +82,9 @@ std::string EncodeLinkMessage(const LinkMessage& message) {
 }
 
 StatusOr<LinkMessage> DecodeLinkMessage(std::string_view frame) {
+  if (frame.size() > static_cast<uint64_t>(kMaxFrameBytes)) {
+    return Status::TooLarge("link frame of " + std::to_string(frame.size()) + " bytes exceeds the limit");
+  }
   ByteReader r(frame);
   uint8_t version = r.U8();
   uint8_t command = r.U8();

@@ -70,7 +70,8 @@ void AppendEventsHeader(std::string* out, size_t event_count);
 void AppendEventFrame(std::string* out, const EventFrame& frame);
 
 // InvalidArgument for an unknown version or command, Corruption for a truncated or
-// inconsistent body.
+// inconsistent body, TooLarge for a frame over kMaxFrameBytes (the transport drops those first;
+// the decoder does not rely on it).
 StatusOr<LinkMessage> DecodeLinkMessage(std::string_view frame);
 
 }  // namespace zroute::wire
