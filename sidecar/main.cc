@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
   flags.String("operator", &c.operator_endpoint, "the operator's control endpoint");
   flags.String("outbox-dir", &c.outbox_dir, "directory of the durable outbox (empty: in memory, not durable)");
   flags.Uint64("outbox-quota-bytes", &c.outbox_quota_bytes, "disk quota of the outbox; publish answers 429 beyond it");
+  flags.String("outbox-sync", &c.outbox_sync, "batch (fdatasync before 202) or interval (fdatasync every --outbox-sync-interval)");
+  flags.Millis("outbox-sync-interval", &c.outbox_sync_interval, "fdatasync period under --outbox-sync=interval");
   flags.Uint64("max-body-bytes", &c.max_body_bytes, "largest publish request body");
   flags.Int("http-threads", &c.http_threads, "threads serving the HTTP API");
   flags.Int("delivery-threads", &c.delivery_threads, "threads delivering events to the app");

@@ -20,6 +20,12 @@ Status Sidecar::Start() {
     OutboxOptions options;
     options.dir = config_.outbox_dir;
     options.disk_quota_bytes = config_.outbox_quota_bytes;
+    if (config_.outbox_sync == "interval") {
+      options.sync_policy = SyncPolicy::kInterval;
+      options.sync_interval = config_.outbox_sync_interval;
+    } else if (config_.outbox_sync != "batch") {
+      return Status::InvalidArgument("--outbox-sync must be 'batch' or 'interval', not '" + config_.outbox_sync + "'");
+    }
     auto opened = OpenOutbox(options, clock_);
     if (!opened.ok()) return opened.status().WithContext("opening outbox " + config_.outbox_dir);
     outbox_ = std::move(opened).value();
@@ -74,6 +80,7 @@ void Sidecar::Stop() {
   started_ = false;
   ZR_LOG(kInfo, "sidecar", "draining");
   // Stop taking publishes first, then drain deliveries, then make the log durable.
+  if (link_) link_->BeginShutdown();
   if (http_) http_->Stop();
   if (link_) link_->Stop();
   if (outbox_) {

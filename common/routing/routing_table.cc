@@ -13,8 +13,10 @@ constexpr std::string_view kSubscriptionPrefix = "subscription/";
 constexpr std::string_view kEndpointsPrefix = "endpoints/";
 
 nlohmann::json EndpointToJson(const Endpoint& e) {
-  return {{"sidecarId", e.sidecar_id}, {"appId", e.app_id}, {"namespace", e.namespace_},
-          {"pod", e.pod}, {"dataEndpoint", e.data_endpoint}, {"publicKey", e.public_key}};
+  nlohmann::json j{{"sidecarId", e.sidecar_id}, {"appId", e.app_id}, {"namespace", e.namespace_},
+                   {"pod", e.pod}, {"dataEndpoint", e.data_endpoint}, {"publicKey", e.public_key}};
+  if (e.draining) j["draining"] = true;
+  return j;
 }
 
 StatusOr<Endpoint> EndpointFromJson(const nlohmann::json& j) {
@@ -27,6 +29,7 @@ StatusOr<Endpoint> EndpointFromJson(const nlohmann::json& j) {
     e.pod = j.value("pod", "");
     e.data_endpoint = j.at("dataEndpoint").get<std::string>();
     e.public_key = j.value("publicKey", "");
+    e.draining = j.value("draining", false);
   } catch (const nlohmann::json::exception& ex) {
     return Status::InvalidArgument(std::string("endpoint: ") + ex.what());
   }

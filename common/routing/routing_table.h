@@ -30,6 +30,7 @@ struct Endpoint {
   std::string pod;
   std::string data_endpoint;
   std::string public_key;
+  bool draining = false;  // leaving: keep links (acks still come) but send it nothing new
   bool operator==(const Endpoint&) const = default;
 };
 

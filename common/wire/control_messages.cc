@@ -58,7 +58,7 @@ StatusOr<ControlMessage> DecodeControlMessage(std::string_view frame) {
   }
   auto command = static_cast<uint8_t>(frame[1]);
   if (command < static_cast<uint8_t>(ControlCommand::kRegister) ||
-      command > static_cast<uint8_t>(ControlCommand::kUnknownSidecar)) {
+      command > static_cast<uint8_t>(ControlCommand::kLeave)) {
     return Status::InvalidArgument("unknown control command " + std::to_string(command));
   }
   ZR_RETURN_IF_ERROR(CheckBodyShape(frame.substr(2)));

@@ -33,6 +33,7 @@ enum class ControlCommand : uint8_t {
   kUpdate = 5,           // operator → sidecar: diff from version N to N+1
   kPing = 6,             // operator → sidecar: current version (lets a sidecar see a gap)
   kUnknownSidecar = 7,   // operator → sidecar: you are not registered (operator restarted)
+  kLeave = 8,            // sidecar → operator: draining; route no new events to me
 };
 
 }  // namespace zroute::wire

@@ -11,7 +11,7 @@ RoutingTable BuildRoutingTable(uint64_t version, const RoutingInputs& in) {
       const wire::SidecarInfo& s = m.info;
       if (in.ready_pods && !in.ready_pods->count(s.namespace_ + "/" + s.pod)) continue;
       endpoints[s.namespace_ + "/" + s.app_id].push_back(
-          Endpoint{s.sidecar_id, s.app_id, s.namespace_, s.pod, s.data_endpoint, s.public_key});
+          Endpoint{s.sidecar_id, s.app_id, s.namespace_, s.pod, s.data_endpoint, s.public_key, m.draining});
     }
   }
   return RoutingTable::Build(version, r.topics, r.subscriptions, endpoints);

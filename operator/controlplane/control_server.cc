@@ -104,13 +104,19 @@ void ControlServer::OnMessage(const std::string& identity, std::string_view fram
       break;
     }
     case wire::ControlCommand::kHeartbeat: {
-      uint64_t version = body.value("version", uint64_t{0});
+      uint64_t version = wire::BodyVersion(body);
       auto load = body.contains("load") ? body["load"] : nlohmann::json::object();
       if (!membership_.Heartbeat(identity, version, std::move(load), now)) {
         Send(identity, wire::ControlCommand::kUnknownSidecar, nlohmann::json::object());
       }
       break;
     }
+    case wire::ControlCommand::kLeave:
+      if (membership_.MarkDraining(identity)) {
+        ZR_LOG(kInfo, "controlplane", "sidecar draining", {{"sidecarId", identity}});
+        dirty_ = true;
+      }
+      break;
     case wire::ControlCommand::kSnapshotRequest:
       if (membership_.Contains(identity)) {
         want_snapshot_.insert(identity);

@@ -34,4 +34,11 @@ std::vector<std::string> Membership::Expire(MonoTime now) {
 
 bool Membership::Remove(const std::string& sidecar_id) { return members_.erase(sidecar_id) > 0; }
 
+bool Membership::MarkDraining(const std::string& sidecar_id) {
+  auto it = members_.find(sidecar_id);
+  if (it == members_.end() || it->second.draining) return false;
+  it->second.draining = true;
+  return true;
+}
+
 }  // namespace zroute

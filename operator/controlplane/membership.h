@@ -19,6 +19,7 @@ struct Member {
   MonoTime last_seen{};
   uint64_t table_version = 0;  // what it says it has
   nlohmann::json load = nlohmann::json::object();
+  bool draining = false;  // said LEAVE: still listed (acks flow) but sent nothing new
 };
 
 class Membership {
@@ -32,6 +33,8 @@ class Membership {
   // Drops silent members; returns their ids.
   std::vector<std::string> Expire(MonoTime now);
   bool Remove(const std::string& sidecar_id);
+  // LEAVE: the member drains before it exits. Returns true when this changed anything.
+  bool MarkDraining(const std::string& sidecar_id);
 
   const std::map<std::string, Member>& members() const { return members_; }
   bool Contains(const std::string& sidecar_id) const { return members_.count(sidecar_id) > 0; }

@@ -50,6 +50,12 @@ DeliveryResult AppClient::Deliver(const std::string& route, const CloudEvent& ev
   client_->set_read_timeout(timeout);
   client_->set_write_timeout(timeout);
   auto res = client_->Post(route, headers, body, content_type);
+  if (!res && (res.error() == httplib::Error::Read || res.error() == httplib::Error::Write)) {
+    // A kept-alive connection the app closed while it sat idle fails on reuse before the app saw
+    // the request: that is not a delivery attempt. Try once more on a fresh connection.
+    client_->stop();
+    res = client_->Post(route, headers, body, content_type);
+  }
   DeliveryResult r;
   if (!res) {
     r.outcome = DeliveryOutcome::kRetry;

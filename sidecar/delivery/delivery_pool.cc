@@ -96,6 +96,14 @@ void DeliveryPool::Run(DeliveryTask* t, AppClient& client) {
       return;
     }
     metrics_.delivery_failed.With({t->subscription}).Increment();
+    // A failure while draining (the app may be shutting down with us) must not use up the
+    // event's attempts or dead-letter it: it goes back to be delivered by another replica.
+    if (shutting_down_.load()) {
+      ZR_LOG(kInfo, "delivery", "delivery failed while draining; handing back",
+             {{"subscription", t->subscription}, {"id", t->event.id}, {"error", t->last.error}});
+      Finish(t, Completion::kHandedBack);
+      return;
+    }
     exhausted_or_final = t->last.outcome == DeliveryOutcome::kFinal || t->attempts >= policy.max_attempts;
   } else {
     exhausted_or_final = true;  // a dead-letter publish that failed earlier, tried again
@@ -106,6 +114,9 @@ void DeliveryPool::Run(DeliveryTask* t, AppClient& client) {
     Status s = dead_letter_(*t);
     if (s.ok()) {
       metrics_.dead_lettered.With({t->subscription}).Increment();
+      ZR_LOG(kWarn, "delivery", "event dead-lettered",
+             {{"subscription", t->subscription}, {"id", t->event.id}, {"status", t->last.status},
+              {"error", t->last.error}, {"attempts", t->attempts}});
       Finish(t, Completion::kAcked);
       return;
     }

@@ -8,6 +8,7 @@
 // Threads: Submit and Drain from any thread; completions are reported from worker threads.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -59,6 +60,9 @@ class DeliveryPool {
   // Stops taking work, lets running deliveries finish until `deadline`, hands back the rest.
   // Joins the workers. Idempotent.
   void Drain(MonoTime deadline);
+  // Shutdown has begun (Drain will follow): from now on a failed attempt is handed back instead
+  // of being retried here or dead-lettered. Any thread.
+  void BeginShutdown() { shutting_down_.store(true); }
 
   size_t InProgress() const;
 
@@ -81,6 +85,7 @@ class DeliveryPool {
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable cv_;
   bool stopping_ = false;
+  std::atomic<bool> shutting_down_{false};
   std::deque<DeliveryTask*> ready_;
   std::priority_queue<DeliveryTask*, std::vector<DeliveryTask*>, DueLater> delayed_;
   std::map<std::string, std::deque<DeliveryTask*>> parked_;  // over the in-flight limit

@@ -128,11 +128,15 @@ void Dispatcher::Fill(SubState& s) {
 
 void Dispatcher::Send(SubState& s, EventSink& sink) {
   if (s.ready.empty()) return;
-  const auto& endpoints = table_->EndpointsOf(s.sub.meta.namespace_, s.sub.spec.app_id);
+  // Draining replicas (shutting down) get nothing new; keys are owned among the others.
+  std::vector<const Endpoint*> endpoints;
+  for (const auto& e : table_->EndpointsOf(s.sub.meta.namespace_, s.sub.spec.app_id)) {
+    if (!e.draining) endpoints.push_back(&e);
+  }
   if (endpoints.empty()) return;
   std::vector<std::string_view> ids;
   ids.reserve(endpoints.size());
-  for (const auto& e : endpoints) ids.push_back(e.sidecar_id);
+  for (const Endpoint* e : endpoints) ids.push_back(e->sidecar_id);
   bool ordered = s.sub.spec.delivery.ordered;
   MonoTime now = clock_.Now();
 
@@ -141,11 +145,11 @@ void Dispatcher::Send(SubState& s, EventSink& sink) {
     SubState::Pending& p = s.ready.front();
     const Endpoint* target = nullptr;
     if (ordered && !p.key.empty()) {
-      const Endpoint& owner = endpoints[RendezvousPick(p.key, ids)];
+      const Endpoint& owner = *endpoints[RendezvousPick(p.key, ids)];
       if (sink.Credit(owner) > 0) target = &owner;
     } else {
       for (size_t i = 0; i < endpoints.size(); ++i) {
-        const Endpoint& e = endpoints[(s.round_robin + i) % endpoints.size()];
+        const Endpoint& e = *endpoints[(s.round_robin + i) % endpoints.size()];
         if (sink.Credit(e) > 0) {
           target = &e;
           s.round_robin = (s.round_robin + i + 1) % endpoints.size();
@@ -235,7 +239,7 @@ void Dispatcher::OnNack(uint64_t delivery_id, wire::NackReason reason) {
   Requeue(delivery_id, reason != wire::NackReason::kShuttingDown);
 }
 
-void Dispatcher::Requeue(uint64_t delivery_id, bool /*counts_as_attempt*/) {
+void Dispatcher::Requeue(uint64_t delivery_id, bool counts_as_attempt) {
   auto it = in_flight_.find(delivery_id);
   if (it == in_flight_.end()) return;
   SubState* s = it->second.sub;
@@ -243,7 +247,7 @@ void Dispatcher::Requeue(uint64_t delivery_id, bool /*counts_as_attempt*/) {
   auto sent = s->sent.find(delivery_id);
   if (sent == s->sent.end()) return;
   SubState::Pending p = std::move(sent->second.event);
-  ++p.attempt;
+  if (counts_as_attempt) ++p.attempt;
   s->sent.erase(sent);
   // First in line: a keyed redelivery must precede the later events of its key (which wait
   // behind the claim), and an unkeyed one has waited longest.

@@ -164,7 +164,10 @@ void LinkLoop::Run() {
     if (stopping_.load()) break;
   }
 
-  // Drain: deliveries under way may finish; everything else goes back to its publisher.
+  // Drain: publishers are told to send nothing new, deliveries under way may finish, everything
+  // else goes back to its publisher.
+  control_->Leave();
+  pool_.BeginShutdown();
   pool_.Drain(clock_.Now() + config_.drain_timeout);
   OnInbound();  // events that arrived meanwhile are handed back (stopping_ is set)
   DrainCompletions();

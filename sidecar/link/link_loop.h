@@ -45,6 +45,9 @@ class LinkLoop {
   void NotifyAppended(const std::string& topic_key);
   // Any thread: drains and joins (see class comment). Idempotent.
   void Stop();
+  // First step of a graceful stop, before the HTTP API closes: deliveries that fail from now on
+  // are handed back rather than retried or dead-lettered.
+  void BeginShutdown() { pool_.BeginShutdown(); }
 
   // Any thread: a snapshot of per-subscription progress (taken on the loop thread).
   std::vector<SubscriptionProgress> Progress();

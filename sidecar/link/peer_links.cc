@@ -16,6 +16,7 @@ struct PeerLinks::Peer {
   MonoTime last_hello{};
   std::string batch;  // encoded event frames waiting for Flush
   size_t batch_count = 0;
+  std::vector<std::pair<size_t, std::string>> full;  // batches that reached a limit, oldest first
 };
 
 namespace {
@@ -66,11 +67,17 @@ uint32_t PeerLinks::Credit(const Endpoint& endpoint) {
 void PeerLinks::Send(const Endpoint& endpoint, wire::EventFrame frame) {
   Peer& p = GetOrConnect(endpoint);
   if (p.credit > 0) --p.credit;
+  // One EVENTS message stays far below the frame limit the consumer enforces.
+  if (p.batch_count > 0 && (p.batch_count >= kMaxBatchEvents || p.batch.size() + frame.payload.size() > kMaxBatchBytes)) {
+    p.full.emplace_back(p.batch_count, std::move(p.batch));
+    p.batch.clear();
+    p.batch_count = 0;
+  }
   wire::AppendEventFrame(&p.batch, frame);
   ++p.batch_count;
 }
 
-void PeerLinks::SendFrame(Peer& p, const std::string& frame, Dispatcher* dispatcher) {
+bool PeerLinks::SendFrame(Peer& p, const std::string& frame, Dispatcher* dispatcher) {
   bool sent = false;
   try {
     sent = p.socket.send(zmq::buffer(frame), zmq::send_flags::dontwait).has_value();
@@ -79,19 +86,27 @@ void PeerLinks::SendFrame(Peer& p, const std::string& frame, Dispatcher* dispatc
   }
   p.last_sent = clock_.Now();
   if (!sent && dispatcher) MarkLost(p, *dispatcher);
+  return sent;
 }
 
 void PeerLinks::Flush(Dispatcher& dispatcher) {
   for (auto& [id, peer] : peers_) {
     Peer& p = *peer;
     if (p.batch_count == 0) continue;
-    std::string message;
-    message.reserve(p.batch.size() + 12);
-    wire::AppendEventsHeader(&message, p.batch_count);
-    message += p.batch;
+    p.full.emplace_back(p.batch_count, std::move(p.batch));
     p.batch.clear();
     p.batch_count = 0;
-    SendFrame(p, message, &dispatcher);
+    std::vector<std::pair<size_t, std::string>> batches;
+    batches.swap(p.full);
+    for (auto& [count, frames] : batches) {
+      std::string message;
+      message.reserve(frames.size() + 12);
+      wire::AppendEventsHeader(&message, count);
+      message += frames;
+      // On failure the peer is marked lost and the dispatcher has requeued everything sent to
+      // it, the rest of these batches included: they must not go out as well.
+      if (!SendFrame(p, message, &dispatcher)) break;
+    }
   }
 }
 
@@ -101,6 +116,7 @@ void PeerLinks::MarkLost(Peer& p, Dispatcher& dispatcher) {
   p.credit = 0;
   p.batch.clear();
   p.batch_count = 0;
+  p.full.clear();
   dispatcher.OnPeerLost(p.sidecar_id);
 }
 

@@ -48,7 +48,8 @@ class PeerLinks final : public EventSink {
  private:
   struct Peer;
   Peer& GetOrConnect(const Endpoint& endpoint);
-  void SendFrame(Peer& peer, const std::string& frame, Dispatcher* dispatcher);
+  // Returns false when the send failed (and the peer was marked lost, when `dispatcher` is given).
+  bool SendFrame(Peer& peer, const std::string& frame, Dispatcher* dispatcher);
   void MarkLost(Peer& peer, Dispatcher& dispatcher);
 
   zmq::context_t& context_;

@@ -55,6 +55,8 @@ void ControlChannel::SendMessage(wire::ControlCommand command, nlohmann::json bo
   }
 }
 
+void ControlChannel::Leave() { SendMessage(wire::ControlCommand::kLeave, nlohmann::json::object()); }
+
 void ControlChannel::Register() {
   last_register_ = clock_.Now();
   nlohmann::json body = wire::SidecarInfoToJson(self_);
@@ -131,7 +133,7 @@ bool ControlChannel::OnReadable() {
         break;
       }
       case wire::ControlCommand::kPing: {
-        uint64_t version = body.value("version", uint64_t{0});
+        uint64_t version = wire::BodyVersion(body);
         MonoTime now = clock_.Now();
         if ((!current || current->version() != version) && now - last_snapshot_request_ > config_.heartbeat_interval) {
           last_snapshot_request_ = now;

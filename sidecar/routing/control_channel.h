@@ -36,6 +36,8 @@ class ControlChannel {
   // Heartbeats and re-registration. `load` is the report sent with the heartbeat.
   void Tick(const nlohmann::json& load);
   bool connected() const { return connected_; }
+  // Tells the operator this sidecar is draining (SIGTERM), so no new events are routed to it.
+  void Leave();
 
  private:
   void SendMessage(wire::ControlCommand command, nlohmann::json body);

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -149,6 +151,47 @@ inline bool AllDrained(LocalSystem& system) {
     }
   }
   return true;
+}
+
+struct Record {
+  std::string id;
+  std::string key;
+  int64_t seq = -1;
+  int64_t t = 0;
+  nlohmann::json attributes;
+};
+
+inline std::vector<Record> Records(const LocalReplica& r, const std::string& topic) {
+  std::vector<Record> out;
+  auto events = LocalSystem::GetJson(r.app_port, "/events?topic=" + topic);
+  EXPECT_TRUE(events.ok()) << r.name << ": " << events.status().ToString();
+  if (!events.ok()) return out;
+  for (const auto& e : *events) {
+    out.push_back({e.value("id", ""), e.value("key", ""), e.value("seq", int64_t{-1}), e.value("t", int64_t{0}),
+                   e.value("attributes", nlohmann::json())});
+  }
+  return out;
+}
+
+// Merges the first arrivals of one service's replicas by arrival time and counts, per key, events
+// that arrived after a later event of the same key (a redelivered old event is a duplicate, not an
+// order violation).
+inline int OrderViolations(std::vector<Record> records, std::string* example) {
+  std::sort(records.begin(), records.end(), [](const Record& a, const Record& b) { return a.t < b.t; });
+  std::set<std::string> seen;
+  std::map<std::string, int64_t> last;
+  int violations = 0;
+  for (const auto& r : records) {
+    if (!seen.insert(r.id).second) continue;
+    auto [it, inserted] = last.emplace(r.key, r.seq);
+    if (inserted) continue;
+    if (r.seq < it->second) {
+      if (violations++ == 0) *example = r.key + ": seq " + std::to_string(r.seq) + " after " + std::to_string(it->second);
+    } else {
+      it->second = r.seq;
+    }
+  }
+  return violations;
 }
 
 inline LocalSystemOptions IntegrationOptions(const std::string& work, const std::string& manifests) {

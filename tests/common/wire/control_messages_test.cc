@@ -35,6 +35,7 @@ SidecarInfo SampleInfo() {
 const std::vector<ControlCommand> kEveryCommand = {
     ControlCommand::kRegister, ControlCommand::kHeartbeat, ControlCommand::kSnapshotRequest, ControlCommand::kSnapshot,
     ControlCommand::kUpdate,   ControlCommand::kPing,      ControlCommand::kUnknownSidecar,
+    ControlCommand::kLeave,
 };
 
 TEST(ControlMessagesTest, EveryCommandRoundTrips) {
@@ -87,7 +88,7 @@ TEST(ControlMessagesTest, WrongProtocolVersionIsRejected) {
 }
 
 TEST(ControlMessagesTest, UnknownCommandIsRejected) {
-  for (uint8_t command : {uint8_t{0}, uint8_t{8}, uint8_t{200}, uint8_t{255}}) {
+  for (uint8_t command : {uint8_t{0}, uint8_t{9}, uint8_t{200}, uint8_t{255}}) {
     auto decoded = DecodeControlMessage(Frame(kProtocolVersion, command, "{}"));
     ASSERT_FALSE(decoded.ok()) << int{command};
     EXPECT_EQ(decoded.status().code(), StatusCode::kInvalidArgument);
