@@ -334,11 +334,15 @@ TEST_F(DispatcherRecoveryTest, TurningOrderingOffReleasesEventsWaitingBehindAKey
 
   Install({MakeSubscription("billing-orders", /*ordered=*/false)}, {Replica("r1")});
   dispatcher_->OnAck(first[0].frame.delivery_id);
-  auto rest = Pump();
-  EXPECT_THAT(EventIds(rest), ::testing::UnorderedElementsAre("e1", "e2"))
-      << "events that waited behind key a must not be stranded";
-  AckAll(rest);
-  Pump();
+  // What queued behind the key under ordering is released as acks come (new events would not
+  // queue at all); what matters is that none is stranded.
+  std::vector<std::string> rest;
+  for (int i = 0; i < 5 && Progress().cursor < 3; ++i) {
+    auto sent = Pump();
+    for (const auto& id : EventIds(sent)) rest.push_back(id);
+    AckAll(sent);
+  }
+  EXPECT_THAT(rest, ElementsAre("e1", "e2")) << "events that waited behind key a must not be stranded";
   EXPECT_EQ(Progress().cursor, 3u);
 }
 
