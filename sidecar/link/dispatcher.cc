@@ -51,6 +51,8 @@ void Dispatcher::OnTable(const RoutingTablePtr& table) {
       if (!s.ok()) ZR_LOG(kWarn, "dispatcher", "dropping cursor failed", {{"subscription", it->first}, {"error", s.ToString()}});
       metrics_.lag.Remove({it->first});
       metrics_.in_flight.Remove({it->first});
+      // Late answers for its deliveries must not reach the freed state.
+      for (const auto& [id, sent] : it->second->sent) in_flight_.erase(id);
       it = subs_.erase(it);
     } else {
       ++it;
@@ -195,7 +197,9 @@ void Dispatcher::Done(SubState& s, uint64_t offset) {
 }
 
 void Dispatcher::ReleaseKey(SubState& s, const std::string& key) {
-  if (key.empty() || !s.sub.spec.delivery.ordered) return;
+  // Not gated on `ordered`: events that queued behind the key before ordering was turned off
+  // must still be released.
+  if (key.empty()) return;
   auto it = s.waiting.find(key);
   if (it == s.waiting.end()) {
     s.claimed.erase(key);
