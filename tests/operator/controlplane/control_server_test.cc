@@ -4,6 +4,7 @@
 #include "operator/controlplane/control_server.h"
 
 #include <optional>
+#include <set>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -233,6 +234,35 @@ TEST_F(ControlServerTest, NewSidecarIsAnnouncedToTheOthersAndGetsASnapshot) {
   auto next = ApplyDiff(table, *diff);
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(next->entries(), second.entries());
+}
+
+TEST_F(ControlServerTest, VersionsStartAtTheWallClockSoARestartedOperatorCountsOn) {
+  auto ms = std::chrono::duration_cast<milliseconds>(clock_.WallNow().time_since_epoch()).count();
+  EXPECT_EQ(server_->Table()->version(), static_cast<uint64_t>(ms));
+  server_->SetResources(Resources({"billing-orders"}));
+  auto s1 = Sidecar("s1");
+  EXPECT_GT(RegisterAndSnapshot(*s1).version(), static_cast<uint64_t>(ms));
+}
+
+TEST_F(ControlServerTest, InClusterModeOnlyReadyPodsAreListed) {
+  server_->SetResources(Resources({"billing-orders"}));
+  server_->SetReadyPods(std::set<std::string>{"default/pod-s1"});
+  auto s1 = Sidecar("s1");
+  auto s2 = Sidecar("s2");
+  RegisterAndSnapshot(*s1);
+  RoutingTable table = RegisterAndSnapshot(*s2);
+  EXPECT_THAT(EndpointIds(table), ::testing::ElementsAre("s1")) << "s2 is registered but its pod is not ready";
+  EXPECT_EQ(server_->Members().size(), 2u);
+
+  server_->SetReadyPods(std::set<std::string>{"default/pod-s1", "default/pod-s2"});
+  auto m = s2->Next();
+  ASSERT_TRUE(m.has_value());
+  ASSERT_EQ(m->command, ControlCommand::kUpdate);
+  auto diff = RoutingDiff::FromJson(m->body);
+  ASSERT_TRUE(diff.ok());
+  auto next = ApplyDiff(table, *diff);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_THAT(EndpointIds(*next), ::testing::ElementsAre("s1", "s2"));
 }
 
 TEST_F(ControlServerTest, PingCarriesTheCurrentVersion) {
