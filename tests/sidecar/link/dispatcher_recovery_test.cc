@@ -325,6 +325,33 @@ TEST_F(DispatcherRecoveryTest, AnswersForARemovedSubscriptionAreIgnored) {
   EXPECT_THAT(EventIds(Pump()), ElementsAre("e0", "e1", "e2"));
 }
 
+TEST_F(DispatcherRecoveryTest, SubscriptionMovedToAnotherTopicFollowsIt) {
+  AppendEvents(outbox_, {"", ""});
+  Install({MakeSubscription("billing-orders")}, {Replica("r1")});
+  sink_.Grant("r1", 10);
+  auto old = Pump();
+  ASSERT_EQ(old.size(), 2u);
+  dispatcher_->OnAck(old[0].frame.delivery_id);
+  Pump();
+  ASSERT_EQ(outbox_.Cursor(kTopicKey, kSubKey), 1u);
+
+  const std::string payments = "default/payments";
+  ASSERT_TRUE(outbox_.Append(payments, {OutboxRecord{WallTime{}, "", EncodeEventBinary(MakeEvent("p0"))}}).ok());
+  Subscription moved = MakeSubscription("billing-orders");
+  moved.spec.topic = "payments";
+  Install({moved}, {Replica("r1")});
+
+  auto sent = Pump();
+  ASSERT_THAT(EventIds(sent), ElementsAre("p0"));
+  EXPECT_EQ(sent[0].frame.topic, payments);
+  EXPECT_EQ(Progress().topic, payments);
+  EXPECT_EQ(outbox_.Cursor(kTopicKey, kSubKey), 0u) << "the old topic's cursor no longer holds its retention";
+  dispatcher_->OnAck(old[1].frame.delivery_id);  // a late answer from the old topic changes nothing
+  dispatcher_->OnAck(sent[0].frame.delivery_id);
+  Pump();
+  EXPECT_EQ(outbox_.Cursor(payments, kSubKey), 1u);
+}
+
 TEST_F(DispatcherRecoveryTest, TurningOrderingOffReleasesEventsWaitingBehindAKey) {
   AppendEvents(outbox_, {"a", "a", "a"});
   Install({MakeSubscription("billing-orders", /*ordered=*/true)}, {Replica("r1")});
