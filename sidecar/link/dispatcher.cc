@@ -45,8 +45,10 @@ void Dispatcher::OnTable(const RoutingTablePtr& table) {
   table_ = table;
   if (!table_) return;
   // Subscriptions that went away: forget their cursor so retention is not held back by them.
+  // One moved to another topic is a new subscription of that topic (spec.topic is mutable).
   for (auto it = subs_.begin(); it != subs_.end();) {
-    if (table_->FindSubscription(it->first) == nullptr) {
+    const Subscription* now = table_->FindSubscription(it->first);
+    if (now == nullptr || now->meta.namespace_ + "/" + now->spec.topic != it->second->topic_key) {
       Status s = outbox_.DropCursor(it->second->topic_key, it->first);
       if (!s.ok()) ZR_LOG(kWarn, "dispatcher", "dropping cursor failed", {{"subscription", it->first}, {"error", s.ToString()}});
       metrics_.lag.Remove({it->first});
