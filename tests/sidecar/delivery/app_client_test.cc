@@ -311,5 +311,20 @@ TEST_F(AppClientTest, OneClientDeliversManyEvents) {
   EXPECT_EQ(got[4].Header("ce-id"), "evt-4");
 }
 
+TEST(AppClientReconnectTest, AppThatClosesEveryConnectionIsStillReached) {
+  TestApp app(/*keep_alive_max_count=*/1);
+  app.AnswerWith(200);
+  AppClient client("127.0.0.1", app.port());
+  for (int i = 0; i < 4; ++i) {
+    CloudEvent e;
+    e.id = "evt-" + std::to_string(i);
+    e.source = "zroute://shop";
+    e.type = "order.created";
+    DeliveryResult r = client.Deliver("/orders", e, milliseconds(5000));
+    EXPECT_EQ(r.outcome, DeliveryOutcome::kDelivered) << "delivery " << i << ": " << r.error;
+  }
+  EXPECT_EQ(app.received().size(), 4u);
+}
+
 }  // namespace
 }  // namespace zroute

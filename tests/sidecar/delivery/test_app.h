@@ -30,8 +30,10 @@ class TestApp {
   };
   using Responder = std::function<void(const Received&, httplib::Response&)>;
 
-  TestApp() {
+  // keep_alive_max_count: requests served per connection before the app closes it.
+  explicit TestApp(size_t keep_alive_max_count = 5) {
     server_.set_tcp_nodelay(true);
+    server_.set_keep_alive_max_count(keep_alive_max_count);
     server_.Post(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
       Received r{req.path, req.headers, req.body, std::chrono::steady_clock::now()};
       Responder respond;
