@@ -3,8 +3,12 @@
 // sees, and every wait for an outcome is bounded.
 #include "sidecar/delivery/delivery_pool.h"
 
+#include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <future>
+#include <thread>
+#include <tuple>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -4,6 +4,7 @@
 //    key's rendezvous owner among the replicas listed;
 //  - no offset is sent at or past cursor + window;
 // and at the end, with credit and acks for everything, the cursor reaches the end of the log.
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
