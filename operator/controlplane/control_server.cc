@@ -104,7 +104,13 @@ void ControlServer::OnMessage(const std::string& identity, std::string_view fram
       break;
     }
     case wire::ControlCommand::kHeartbeat: {
-      uint64_t version = wire::BodyVersion(body);
+      // Checked, not converted: a get<> of a mistyped field throws and would end this thread.
+      auto v = body.find("version");
+      if (v != body.end() && !v->is_number_unsigned()) {
+        metrics_.control_rejected.With({"malformed"}).Increment();
+        return;
+      }
+      uint64_t version = v == body.end() ? 0 : v->get<uint64_t>();
       auto load = body.contains("load") ? body["load"] : nlohmann::json::object();
       if (!membership_.Heartbeat(identity, version, std::move(load), now)) {
         Send(identity, wire::ControlCommand::kUnknownSidecar, nlohmann::json::object());

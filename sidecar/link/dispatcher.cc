@@ -45,12 +45,16 @@ void Dispatcher::OnTable(const RoutingTablePtr& table) {
   table_ = table;
   if (!table_) return;
   // Subscriptions that went away: forget their cursor so retention is not held back by them.
+  // One moved to another topic is a new subscription of that topic (spec.topic is mutable).
   for (auto it = subs_.begin(); it != subs_.end();) {
-    if (table_->FindSubscription(it->first) == nullptr) {
+    const Subscription* now = table_->FindSubscription(it->first);
+    if (now == nullptr || now->meta.namespace_ + "/" + now->spec.topic != it->second->topic_key) {
       Status s = outbox_.DropCursor(it->second->topic_key, it->first);
       if (!s.ok()) ZR_LOG(kWarn, "dispatcher", "dropping cursor failed", {{"subscription", it->first}, {"error", s.ToString()}});
       metrics_.lag.Remove({it->first});
       metrics_.in_flight.Remove({it->first});
+      // Late answers for its deliveries must not reach the freed state.
+      for (const auto& [id, sent] : it->second->sent) in_flight_.erase(id);
       it = subs_.erase(it);
     } else {
       ++it;
@@ -199,7 +203,9 @@ void Dispatcher::Done(SubState& s, uint64_t offset) {
 }
 
 void Dispatcher::ReleaseKey(SubState& s, const std::string& key) {
-  if (key.empty() || !s.sub.spec.delivery.ordered) return;
+  // Not gated on `ordered`: events that queued behind the key before ordering was turned off
+  // must still be released.
+  if (key.empty()) return;
   auto it = s.waiting.find(key);
   if (it == s.waiting.end()) {
     s.claimed.erase(key);

@@ -1,0 +1,394 @@
+// DeliveryPool against a real HTTP app on 127.0.0.1. The pool waits on the real clock (its
+// timers are condition-variable waits), so timing is checked by lower bounds on the gaps the app
+// sees, and every wait for an outcome is bounded.
+#include "sidecar/delivery/delivery_pool.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <thread>
+#include <tuple>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/sidecar/delivery/test_app.h"
+
+namespace zroute {
+namespace {
+
+using std::chrono::milliseconds;
+using ::testing::ElementsAre;
+using zroute::testing::TestApp;
+
+constexpr const char* kSub = "default/billing-orders";
+constexpr const char* kOtherSub = "default/audit-orders";
+
+struct Finished {
+  std::string event_id;
+  std::string subscription;
+  Completion completion;
+  int attempts;
+};
+
+class DeliveryPoolTest : public ::testing::Test {
+ protected:
+  DeliveryPoolTest() {
+    config_.app_host = "127.0.0.1";
+    config_.app_port = app_.port();
+    config_.delivery_threads = 4;
+    policy_.initial_delay = milliseconds(1);
+    policy_.max_delay = milliseconds(2);
+    policy_.attempt_timeout = milliseconds(5000);
+  }
+  ~DeliveryPoolTest() override {
+    app_.OpenGate();
+    if (pool_) pool_->Drain(RealClock().Now() + std::chrono::seconds(10));
+  }
+
+  void StartPool() {
+    Topic topic;
+    topic.meta.name = "orders";
+    std::vector<Subscription> subs;
+    for (auto [name, route, policy] : {std::tuple{"billing-orders", "/billing", policy_},
+                                       std::tuple{"audit-orders", "/audit", other_policy_}}) {
+      Subscription s;
+      s.meta.name = name;
+      s.spec.topic = "orders";
+      s.spec.app_id = "billing";
+      s.spec.route = route;
+      s.spec.delivery = policy;
+      subs.push_back(s);
+    }
+    table_ = std::make_shared<const RoutingTable>(RoutingTable::Build(1, {topic}, subs, {}));
+    ASSERT_NE(table_->FindSubscription(kSub), nullptr) << "policy rejected by the table";
+    ASSERT_NE(table_->FindSubscription(kOtherSub), nullptr);
+    pool_ = std::make_unique<DeliveryPool>(
+        config_, RealClock(), metrics_,
+        [this](const DeliveryTask& t) {
+          std::lock_guard<std::mutex> lock(mu_);
+          dead_letters_.push_back(t);
+          return dead_letter_results_.empty() ? Status::OK() : Next(dead_letter_results_);
+        },
+        [this](const DeliveryTask& t, Completion c) {
+          std::lock_guard<std::mutex> lock(mu_);
+          finished_.push_back({t.event.id, t.subscription, c, t.attempts});
+          cv_.notify_all();
+        });
+    pool_->Start();
+  }
+  static Status Next(std::deque<Status>& q) {
+    Status s = q.front();
+    q.pop_front();
+    return s;
+  }
+
+  void Submit(const std::string& id, const std::string& subscription = kSub) {
+    DeliveryTask t;
+    t.peer = "publisher-1";
+    t.delivery_id = ++next_delivery_;
+    t.topic = "default/orders";
+    t.subscription = subscription;
+    t.table = table_;
+    t.sub = table_->FindSubscription(subscription);
+    t.event.id = id;
+    t.event.source = "zroute://shop";
+    t.event.type = "order.created";
+    pool_->Submit(std::move(t));
+  }
+
+  bool WaitFinished(size_t n, milliseconds bound = milliseconds(10000)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, bound, [&] { return finished_.size() >= n; });
+  }
+  std::vector<Finished> finished() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return finished_;
+  }
+  std::vector<DeliveryTask> dead_letters() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return dead_letters_;
+  }
+  // Answers the first `failures` requests with `status` (+ Retry-After), the rest with 200.
+  void FailFirst(int failures, int status, const std::string& retry_after = "") {
+    auto count = std::make_shared<std::atomic<int>>(0);
+    app_.SetResponder([=](const TestApp::Received&, httplib::Response& res) {
+      if (count->fetch_add(1) < failures) {
+        res.status = status;
+        if (!retry_after.empty()) res.set_header("Retry-After", retry_after);
+      } else {
+        res.status = 200;
+      }
+    });
+  }
+  // Bounded wait for state the pool's threads settle on their own.
+  template <typename F>
+  static bool Eventually(F condition) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!condition()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    return true;
+  }
+  std::vector<milliseconds> Gaps() {
+    auto got = app_.received();
+    std::vector<milliseconds> gaps;
+    for (size_t i = 1; i < got.size(); ++i) {
+      gaps.push_back(std::chrono::duration_cast<milliseconds>(got[i].at - got[i - 1].at));
+    }
+    return gaps;
+  }
+
+  TestApp app_;  // first: outlives the pool's connections
+  SidecarConfig config_;
+  SidecarMetrics metrics_;
+  DeliveryPolicy policy_;
+  DeliveryPolicy other_policy_;
+  RoutingTablePtr table_;
+  uint64_t next_delivery_ = 0;
+
+  std::mutex mu_;  // guards the three below; the pool's callbacks run on its threads
+  std::condition_variable cv_;
+  std::vector<Finished> finished_;
+  std::vector<DeliveryTask> dead_letters_;
+  std::deque<Status> dead_letter_results_;
+
+  std::unique_ptr<DeliveryPool> pool_;  // last: drained before the rest goes
+};
+
+TEST_F(DeliveryPoolTest, DeliveredEventsAreAcked) {
+  StartPool();
+  for (const char* id : {"a", "b", "c"}) Submit(id);
+  ASSERT_TRUE(WaitFinished(3));
+  for (const auto& f : finished()) {
+    EXPECT_EQ(f.completion, Completion::kAcked);
+    EXPECT_EQ(f.attempts, 1);
+  }
+  EXPECT_EQ(app_.received().size(), 3u);
+  EXPECT_EQ(app_.received()[0].path, "/billing") << "posted to the subscription's route";
+  EXPECT_EQ(metrics_.delivered.With({kSub}).Value(), 3);
+  EXPECT_TRUE(dead_letters().empty());
+}
+
+TEST_F(DeliveryPoolTest, RetriesFollowTheSubscriptionsBackoff) {
+  policy_.backoff = BackoffPolicy::kExponential;
+  policy_.initial_delay = milliseconds(40);
+  policy_.max_delay = milliseconds(1000);
+  policy_.max_attempts = 5;
+  FailFirst(3, 500);
+  StartPool();
+  Submit("a");
+  ASSERT_TRUE(WaitFinished(1));
+  EXPECT_EQ(finished()[0].completion, Completion::kAcked);
+  EXPECT_EQ(finished()[0].attempts, 4);
+  auto gaps = Gaps();
+  ASSERT_EQ(gaps.size(), 3u);
+  // Equal jitter keeps at least half of 40, 80, 160 ms.
+  EXPECT_GE(gaps[0], milliseconds(20));
+  EXPECT_GE(gaps[1], milliseconds(40));
+  EXPECT_GE(gaps[2], milliseconds(80));
+  EXPECT_EQ(metrics_.delivery_failed.With({kSub}).Value(), 3);
+}
+
+TEST_F(DeliveryPoolTest, LinearBackoffGrowsByTheInitialDelay) {
+  policy_.backoff = BackoffPolicy::kLinear;
+  policy_.initial_delay = milliseconds(60);
+  policy_.max_delay = milliseconds(1000);
+  FailFirst(2, 502);
+  StartPool();
+  Submit("a");
+  ASSERT_TRUE(WaitFinished(1));
+  auto gaps = Gaps();
+  ASSERT_EQ(gaps.size(), 2u);
+  EXPECT_GE(gaps[0], milliseconds(30));
+  EXPECT_GE(gaps[1], milliseconds(60));
+}
+
+TEST_F(DeliveryPoolTest, RetryAfterReplacesTheBackoff) {
+  policy_.initial_delay = std::chrono::hours(1);  // the backoff alone would never retry in time
+  policy_.max_delay = std::chrono::hours(1);
+  FailFirst(1, 503, "0");
+  StartPool();
+  Submit("a");
+  ASSERT_TRUE(WaitFinished(1));
+  EXPECT_EQ(finished()[0].completion, Completion::kAcked);
+  EXPECT_EQ(app_.received().size(), 2u);
+}
+
+TEST_F(DeliveryPoolTest, RetryAfterSecondsDelayTheRetry) {
+  FailFirst(1, 429, "1");
+  StartPool();
+  Submit("a");
+  ASSERT_TRUE(WaitFinished(1));
+  auto gaps = Gaps();
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_GE(gaps[0], milliseconds(1000)) << "the backoff alone would have retried after ~1 ms";
+}
+
+TEST_F(DeliveryPoolTest, ExhaustedAttemptsGoToTheDeadLetterTopic) {
+  policy_.max_attempts = 3;
+  app_.AnswerWith(500, "", "always broken");
+  StartPool();
+  Submit("a");
+  ASSERT_TRUE(WaitFinished(1));
+  EXPECT_EQ(finished()[0].completion, Completion::kAcked) << "a dead-lettered event is done";
+  EXPECT_EQ(app_.received().size(), 3u);
+  auto dead = dead_letters();
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].event.id, "a");
+  EXPECT_EQ(dead[0].attempts, 3);
+  EXPECT_EQ(dead[0].last.status, 500);
+  EXPECT_EQ(dead[0].last.error, "always broken");
+  EXPECT_EQ(metrics_.dead_lettered.With({kSub}).Value(), 1);
+}
+
+TEST_F(DeliveryPoolTest, NonRetryableClientErrorGoesStraightToTheDeadLetterTopic) {
+  policy_.max_attempts = 10;
+  app_.AnswerWith(422);
+  StartPool();
+  Submit("a");
+  ASSERT_TRUE(WaitFinished(1));
+  EXPECT_EQ(app_.received().size(), 1u);
+  auto dead = dead_letters();
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].attempts, 1);
+  EXPECT_EQ(dead[0].last.status, 422);
+  EXPECT_EQ(dead[0].last.outcome, DeliveryOutcome::kFinal);
+}
+
+TEST_F(DeliveryPoolTest, FailedDeadLetterPublishIsRetriedWithoutCallingTheAppAgain) {
+  policy_.max_delay = milliseconds(20);
+  dead_letter_results_ = {Status::Unavailable("outbox full"), Status::FailedPrecondition("no topic")};
+  app_.AnswerWith(404);
+  StartPool();
+  Submit("a");
+  ASSERT_TRUE(WaitFinished(1));
+  EXPECT_EQ(finished()[0].completion, Completion::kAcked);
+  EXPECT_EQ(dead_letters().size(), 3u) << "the event is never dropped while the dead letter fails";
+  EXPECT_EQ(app_.received().size(), 1u);
+}
+
+TEST_F(DeliveryPoolTest, MaxInFlightLimitsConcurrentDeliveriesOfASubscription) {
+  policy_.max_in_flight = 2;
+  app_.CloseGate();
+  StartPool();
+  for (int i = 0; i < 6; ++i) Submit("e" + std::to_string(i));
+  ASSERT_TRUE(app_.WaitForActive(2));
+  EXPECT_FALSE(app_.WaitForActive(3, milliseconds(300))) << "a third delivery started";
+  EXPECT_EQ(pool_->InProgress(), 6u);
+  for (int i = 0; i < 6; ++i) app_.Release();
+  ASSERT_TRUE(WaitFinished(6));
+  EXPECT_EQ(app_.max_active(), 2);
+  EXPECT_EQ(app_.received().size(), 6u);
+}
+
+TEST_F(DeliveryPoolTest, EventWaitingToRetryHoldsItsSlot) {
+  policy_.max_in_flight = 1;
+  FailFirst(1, 503, "1");
+  StartPool();
+  Submit("first");
+  ASSERT_TRUE(app_.WaitForRequests(1));
+  Submit("second");
+  ASSERT_TRUE(WaitFinished(2));
+  std::vector<std::string> order;
+  for (const auto& r : app_.received()) order.push_back(r.Header("ce-id"));
+  EXPECT_THAT(order, ElementsAre("first", "first", "second"));
+}
+
+TEST_F(DeliveryPoolTest, SlowSubscriptionDoesNotHoldBackAnother) {
+  policy_.max_in_flight = 1;
+  app_.SetResponder([](const TestApp::Received& r, httplib::Response& res) {
+    res.status = r.path == "/billing" ? 503 : 200;
+    if (r.path == "/billing") res.set_header("Retry-After", "3600");
+  });
+  StartPool();
+  for (const char* id : {"s1", "s2", "s3"}) Submit(id, kSub);
+  ASSERT_TRUE(app_.WaitForRequests(1));
+  Submit("f1", kOtherSub);
+  ASSERT_TRUE(WaitFinished(1));
+  EXPECT_EQ(finished()[0].event_id, "f1");
+  EXPECT_EQ(finished()[0].completion, Completion::kAcked);
+  // The fast task leaves the count just after its completion is reported.
+  EXPECT_TRUE(Eventually([&] { return pool_->InProgress() == 3u; })) << pool_->InProgress();
+}
+
+TEST_F(DeliveryPoolTest, DrainHandsBackWhatIsWaitingOrParked) {
+  policy_.max_in_flight = 1;
+  app_.AnswerWith(503, "3600");
+  StartPool();
+  for (const char* id : {"a", "b", "c"}) Submit(id);
+  ASSERT_TRUE(app_.WaitForRequests(1));
+  pool_->Drain(RealClock().Now() + std::chrono::seconds(5));
+  auto done = finished();
+  ASSERT_EQ(done.size(), 3u);
+  for (const auto& f : done) EXPECT_EQ(f.completion, Completion::kHandedBack) << f.event_id;
+  EXPECT_EQ(app_.received().size(), 1u);
+  EXPECT_EQ(pool_->InProgress(), 0u);
+  EXPECT_TRUE(dead_letters().empty()) << "handing back is not giving up";
+}
+
+TEST_F(DeliveryPoolTest, DrainLetsRunningDeliveriesFinish) {
+  policy_.max_in_flight = 1;
+  app_.CloseGate();
+  StartPool();
+  Submit("running");
+  Submit("parked");
+  ASSERT_TRUE(app_.WaitForActive(1));
+  auto drained = std::async(std::launch::async, [this] { pool_->Drain(RealClock().Now() + std::chrono::seconds(10)); });
+  ASSERT_TRUE(WaitFinished(1));
+  EXPECT_EQ(finished()[0].event_id, "parked");
+  EXPECT_EQ(finished()[0].completion, Completion::kHandedBack);
+  app_.Release();
+  ASSERT_EQ(drained.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_EQ(finished().size(), 2u);
+  EXPECT_EQ(finished()[1].event_id, "running");
+  EXPECT_EQ(finished()[1].completion, Completion::kAcked);
+}
+
+TEST_F(DeliveryPoolTest, FailureWhileDrainingIsHandedBackNotRetried) {
+  // Whether the failure lands just before or after Drain starts, the retry must not happen here.
+  policy_.initial_delay = std::chrono::hours(1);
+  policy_.max_delay = std::chrono::hours(1);
+  app_.AnswerWith(500);
+  app_.CloseGate();
+  StartPool();
+  Submit("a");
+  ASSERT_TRUE(app_.WaitForActive(1));
+  auto drained = std::async(std::launch::async, [this] { pool_->Drain(RealClock().Now() + std::chrono::seconds(10)); });
+  app_.Release();
+  ASSERT_EQ(drained.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_EQ(finished().size(), 1u);
+  EXPECT_EQ(finished()[0].completion, Completion::kHandedBack);
+  EXPECT_EQ(app_.received().size(), 1u);
+}
+
+TEST_F(DeliveryPoolTest, DrainDeadlineHandsBackWhatHasNotStarted) {
+  config_.delivery_threads = 1;
+  app_.CloseGate();
+  StartPool();
+  for (const char* id : {"a", "b", "c"}) Submit(id);
+  ASSERT_TRUE(app_.WaitForActive(1));
+  auto drained = std::async(std::launch::async, [this] { pool_->Drain(RealClock().Now() + milliseconds(100)); });
+  ASSERT_TRUE(WaitFinished(2));
+  for (const auto& f : finished()) EXPECT_EQ(f.completion, Completion::kHandedBack) << f.event_id;
+  app_.Release();
+  ASSERT_EQ(drained.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_EQ(finished().size(), 3u);
+  EXPECT_EQ(finished()[2].event_id, "a");
+  EXPECT_EQ(finished()[2].completion, Completion::kAcked);
+}
+
+TEST_F(DeliveryPoolTest, SubmitAfterDrainIsHandedBack) {
+  StartPool();
+  pool_->Drain(RealClock().Now());
+  Submit("late");
+  ASSERT_EQ(finished().size(), 1u);
+  EXPECT_EQ(finished()[0].completion, Completion::kHandedBack);
+  EXPECT_TRUE(app_.received().empty());
+  pool_->Drain(RealClock().Now());  // idempotent
+}
+
+}  // namespace
+}  // namespace zroute
