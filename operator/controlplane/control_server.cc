@@ -104,10 +104,16 @@ void ControlServer::OnMessage(const std::string& identity, std::string_view fram
       break;
     }
     case wire::ControlCommand::kHeartbeat: {
-      uint64_t version = body.value("version", uint64_t{0});
+      // Not body.value(): it throws on a field of the wrong type, and this is outside input.
+      uint64_t version = 0;
+      if (auto it = body.find("version"); it != body.end() && it->is_number_unsigned()) version = it->get<uint64_t>();
       auto load = body.contains("load") ? body["load"] : nlohmann::json::object();
+      const bool has_load = load.is_object();
       if (!membership_.Heartbeat(identity, version, std::move(load), now)) {
         Send(identity, wire::ControlCommand::kUnknownSidecar, nlohmann::json::object());
+      } else if (has_load && observer_.on_load) {
+        const Member& member = membership_.members().at(identity);
+        observer_.on_load(member.info, member.load, now);
       }
       break;
     }
@@ -213,6 +219,7 @@ void ControlServer::Run() {
     for (const auto& id : membership_.Expire(now)) {
       ZR_LOG(kInfo, "controlplane", "sidecar expired", {{"sidecarId", id}});
       metrics_.sidecars_expired.With({}).Increment();
+      if (observer_.on_gone) observer_.on_gone(id);
       dirty_ = true;
     }
     if (dirty_) {
