@@ -1,17 +1,15 @@
 #include "sidecar/delivery/windowed_rate.h"
 
 #include <algorithm>
-#include <cassert>
 
 namespace zroute {
 
 WindowedRate::WindowedRate(const Clock& clock, Duration window, size_t buckets)
     : clock_(clock),
-      width_(window / static_cast<int64_t>(std::max<size_t>(buckets, 1))),
+      // At least 1 ns: a degenerate window must not divide by zero below.
+      width_(std::max(Duration(1), window / static_cast<int64_t>(std::max<size_t>(buckets, 1)))),
       start_(clock.Now()),
-      buckets_(std::max<size_t>(buckets, 1)) {
-  assert(width_.count() > 0);
-}
+      buckets_(std::max<size_t>(buckets, 1)) {}
 
 int64_t WindowedRate::IndexAt(MonoTime t) const {
   // The monotonic clock never goes back, but a simulated one may be set before start_: count such

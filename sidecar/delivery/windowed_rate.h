@@ -18,7 +18,7 @@ namespace zroute {
 
 class WindowedRate {
  public:
-  // REQUIRES: window > 0, buckets >= 1. The Clock must outlive this object.
+  // A window shorter than `buckets` ns or 0 buckets is rounded up. The Clock must outlive this.
   explicit WindowedRate(const Clock& clock, Duration window = std::chrono::seconds(10),
                         size_t buckets = 10);
 

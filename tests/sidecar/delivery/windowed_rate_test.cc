@@ -87,5 +87,14 @@ TEST(WindowedRateTest, RateFallsWhenArrivalsStop) {
   EXPECT_GT(half, 0);
 }
 
+TEST(WindowedRateTest, DegenerateWindowStillCounts) {
+  testing::SimulatedClock clock;
+  WindowedRate rate(clock, Duration(0), 0);
+  rate.Add(3);
+  EXPECT_EQ(rate.CountInWindow(), 3u);
+  clock.Advance(milliseconds(1));
+  EXPECT_EQ(rate.CountInWindow(), 0u);
+}
+
 }  // namespace
 }  // namespace zroute
