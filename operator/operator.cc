@@ -15,17 +15,34 @@ Status Operator::Start() {
   ControlServerOptions options;
   options.bind = config_.control_bind;
   options.heartbeat_timeout = config_.heartbeat_timeout;
+  scaling_ = std::make_unique<scaling::ScalingService>(
+      clock_, metrics_.metrics(), scaling_events_, /*target=*/nullptr,
+      scaling::ScalingServiceOptions{.staleness_timeout = config_.heartbeat_timeout});
   control_ = std::make_unique<ControlServer>(clock_, options, metrics_);
+  control_->SetObserver(ControlServer::MembershipObserver{
+      .on_load =
+          [this](const wire::SidecarInfo& sidecar, const nlohmann::json& load, MonoTime received_at) {
+            Status s = scaling_->OnLoad({sidecar.sidecar_id, sidecar.namespace_, sidecar.app_id}, load, received_at);
+            if (!s.ok()) {
+              // Every heartbeat of a broken sidecar would log: count always, log at debug.
+              metrics_.control_rejected.With({"bad_load_report"}).Increment();
+              ZR_LOG(kDebug, "scaling", "load report refused", {{"error", s.ToString()}});
+            }
+          },
+      .on_gone = [this](const std::string& sidecar_id) { scaling_->OnSidecarGone(sidecar_id); },
+  });
 
   // Resources first, so the first sidecar to register gets a complete table.
   source_ = std::make_unique<ManifestFolderSource>(config_.manifests_dir, config_.manifests_poll);
-  ZR_RETURN_IF_ERROR(source_->Start([this](const ResourceSet& set) { control_->SetResources(set); }));
+  ZR_RETURN_IF_ERROR(source_->Start([this](const ResourceSet& set) { OnResources(set); }));
 
   auto endpoint = control_->Start();
   if (!endpoint.ok()) return endpoint.status();
   control_endpoint_ = *endpoint;
 
-  http_ = std::make_unique<OperatorHttp>(config_.http_host, config_.http_port, *control_, metrics_, OperatorHttp::Hooks{});
+  OperatorHttp::Hooks hooks;
+  hooks.scaling = [this] { return scaling_->StatusJson(); };
+  http_ = std::make_unique<OperatorHttp>(config_.http_host, config_.http_port, *control_, metrics_, std::move(hooks));
   auto port = http_->Start();
   if (!port.ok()) return port.status();
   http_port_ = *port;
@@ -46,15 +63,29 @@ Status Operator::Start() {
   return Status::OK();
 }
 
+void Operator::OnResources(const ResourceSet& resources) {
+  control_->SetResources(resources);
+  for (const Status& error : scaling_->SetPolicies(resources.scaling_policies)) {
+    ZR_LOG(kWarn, "scaling", "ScalingPolicy ignored", {{"error", error.ToString()}});
+  }
+}
+
 void Operator::UpdateLagMetrics() {
-  // Lag of a subscription = sum over publishing sidecars of what their outboxes still hold for it.
+  // Lag of a subscription = what publishers' outboxes still hold for it: waiting to be sent plus
+  // sent and not yet acked. The reports are outside input: skip what is not well formed.
+  auto count = [](const nlohmann::json& entry, const char* field) {
+    auto it = entry.find(field);
+    return it != entry.end() && it->is_number() && it->get<double>() >= 0 ? it->get<double>() : 0.0;
+  };
   std::map<std::string, double> lag;
   for (const auto& m : control_->Members()) {
-    const auto& subs = m.load.value("subscriptions", nlohmann::json::array());
-    if (!subs.is_array()) continue;
-    for (const auto& s : subs) {
-      if (!s.is_object() || !s.contains("subscription") || !s["subscription"].is_string()) continue;
-      lag[s["subscription"].get<std::string>()] += s.value("lag", 0.0);
+    auto subs = m.load.find("subscriptions");
+    if (subs == m.load.end() || !subs->is_array()) continue;
+    for (const auto& s : *subs) {
+      if (!s.is_object()) continue;
+      auto key = s.find("subscription");
+      if (key == s.end() || !key->is_string()) continue;
+      lag[key->get<std::string>()] += count(s, "lag") + count(s, "inFlight");
     }
   }
   RoutingTablePtr table = control_->Table();
@@ -76,6 +107,7 @@ void Operator::PeriodicLoop() {
     if (stop_) break;
     lock.unlock();
     UpdateLagMetrics();
+    scaling_->Tick();
     lock.lock();
   }
 }

@@ -13,6 +13,8 @@
 #include "operator/controlplane/control_server.h"
 #include "operator/operator_http.h"
 #include "operator/operator_metrics.h"
+#include "operator/scaling/logging_event_recorder.h"
+#include "operator/scaling/scaling_service.h"
 
 namespace zroute {
 
@@ -39,12 +41,17 @@ class Operator {
   int http_port() const { return http_port_; }
 
  private:
+  void OnResources(const ResourceSet& resources);
   void PeriodicLoop();
   void UpdateLagMetrics();
 
   OperatorConfig config_;
   Clock& clock_;
   OperatorMetrics metrics_;
+  scaling::LoggingEventRecorder scaling_events_;
+  // Standalone: no scale target, hints only. Created in Start() before the control server and
+  // the source, so that every load report and policy set finds it.
+  std::unique_ptr<scaling::ScalingService> scaling_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<ResourceSource> source_;
   std::unique_ptr<OperatorHttp> http_;

@@ -112,8 +112,12 @@ void ControlServer::OnMessage(const std::string& identity, std::string_view fram
       }
       uint64_t version = v == body.end() ? 0 : v->get<uint64_t>();
       auto load = body.contains("load") ? body["load"] : nlohmann::json::object();
+      const bool has_load = load.is_object();
       if (!membership_.Heartbeat(identity, version, std::move(load), now)) {
         Send(identity, wire::ControlCommand::kUnknownSidecar, nlohmann::json::object());
+      } else if (has_load && observer_.on_load) {
+        const Member& member = membership_.members().at(identity);
+        observer_.on_load(member.info, member.load, now);
       }
       break;
     }
@@ -225,6 +229,7 @@ void ControlServer::Run() {
     for (const auto& id : membership_.Expire(now)) {
       ZR_LOG(kInfo, "controlplane", "sidecar expired", {{"sidecarId", id}});
       metrics_.sidecars_expired.With({}).Increment();
+      if (observer_.on_gone) observer_.on_gone(id);
       dirty_ = true;
     }
     if (dirty_) {

@@ -36,8 +36,21 @@ struct ControlServerOptions {
 
 class ControlServer {
  public:
+  // Told about every load report and every departure, e.g. by the scaling aggregation. Called on
+  // the loop thread: must return quickly and must not call back into the server.
+  struct MembershipObserver {
+    // A heartbeat of a registered sidecar with a `load` object, stamped with the time received.
+    std::function<void(const wire::SidecarInfo& sidecar, const nlohmann::json& load, MonoTime received_at)>
+        on_load;
+    // A sidecar left the membership (heartbeat timeout).
+    std::function<void(const std::string& sidecar_id)> on_gone;
+  };
+
   ControlServer(Clock& clock, ControlServerOptions options, OperatorMetrics& metrics);
   ~ControlServer();
+
+  // REQUIRES: before Start(). Either callback may be empty.
+  void SetObserver(MembershipObserver observer) { observer_ = std::move(observer); }
 
   // Binds and starts the loop. Returns the bound endpoint (useful with port 0 / "*").
   StatusOr<std::string> Start();
@@ -77,6 +90,7 @@ class ControlServer {
   bool dirty_ = true;
   std::set<std::string> want_snapshot_;
   MonoTime last_ping_{};
+  MembershipObserver observer_;  // set before the loop starts, then read-only
 
   // Shared with other threads.
   mutable std::mutex mu_;  // guards pending_*, table_, members_copy_

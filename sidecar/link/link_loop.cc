@@ -1,5 +1,6 @@
 #include "sidecar/link/link_loop.h"
 
+#include <algorithm>
 #include <future>
 
 #include "common/cloudevents/binary_format.h"
@@ -103,13 +104,45 @@ void LinkLoop::RunPosted() {
   for (auto& fn : work) fn();
 }
 
-nlohmann::json LinkLoop::LoadReport() {
-  nlohmann::json subs = nlohmann::json::array();
-  for (const auto& p : dispatcher_.Progress()) {
-    subs.push_back({{"subscription", p.subscription}, {"topic", p.topic}, {"appId", p.app_id},
-                    {"lag", p.lag()}, {"inFlight", p.in_flight}});
+bool LinkLoop::AppConsumes() const {
+  if (!installed_) return false;
+  for (const auto& [key, sub] : installed_->subscriptions()) {
+    if (sub.spec.app_id == config_.app_id && sub.meta.namespace_ == config_.namespace_) return true;
   }
-  return {{"subscriptions", subs}, {"consumer", {{"inProgress", pool_.InProgress()}}}};
+  return false;
+}
+
+nlohmann::json LinkLoop::LoadReport() {
+  // The operator refuses a report with more entries than this (operator/scaling/load_report.h):
+  // past it, the biggest backlogs are the ones worth reporting.
+  constexpr size_t kMaxEntries = 4096;
+  std::vector<SubscriptionProgress> progress = dispatcher_.Progress();
+  // Waiting = not yet sent. What is in flight is counted by the consumer, so that lag +
+  // in-flight counts every event once.
+  auto waiting = [](const SubscriptionProgress& p) { return p.lag() > p.in_flight ? p.lag() - p.in_flight : 0; };
+  if (progress.size() > kMaxEntries) {
+    std::nth_element(progress.begin(), progress.begin() + kMaxEntries, progress.end(),
+                     [&](const auto& a, const auto& b) { return waiting(a) > waiting(b); });
+    progress.resize(kMaxEntries);
+  }
+  nlohmann::json subs = nlohmann::json::array();
+  for (const auto& p : progress) {
+    if (p.end == 0 && p.in_flight == 0) continue;  // this outbox never held the topic
+    subs.push_back({{"subscription", p.subscription}, {"topic", p.topic}, {"appId", p.app_id},
+                    {"lag", waiting(p)}, {"inFlight", p.in_flight}});
+  }
+  nlohmann::json report = {{"subscriptions", std::move(subs)}};
+  // Sent even when idle: the operator counts the sidecars sending it as the running replicas.
+  if (AppConsumes()) {
+    uint64_t in_flight = 0;
+    for (const auto& [peer, in] : inbound_) in_flight += in.outstanding;
+    report["consumer"] = {{"inFlight", in_flight},
+                          {"arrivalRate", arrivals_.PerSecond()},
+                          {"completionRate", completions_.PerSecond()},
+                          {"latencyP50Seconds", latency_.PercentileSeconds(0.5)},
+                          {"latencyP99Seconds", latency_.PercentileSeconds(0.99)}};
+  }
+  return report;
 }
 
 void LinkLoop::Run() {
@@ -269,6 +302,8 @@ void LinkLoop::HandleEvents(const std::string& peer, wire::Events events) {
     task.table = table;
     task.sub = sub;
     task.event = std::move(event).value();
+    arrivals_.Add();
+    received_at_[{peer, task.delivery_id}] = clock_.Now();
     pool_.Submit(std::move(task));
   }
 }
@@ -280,6 +315,11 @@ void LinkLoop::DrainCompletions() {
     done.swap(completed_);
   }
   for (auto& c : done) {
+    if (auto it = received_at_.find({c.peer, c.delivery_id}); it != received_at_.end()) {
+      if (c.completion == Completion::kAcked) latency_.Record(clock_.Now() - it->second);
+      received_at_.erase(it);
+    }
+    if (c.completion == Completion::kAcked) completions_.Add();
     Inbound& in = inbound_[c.peer];
     if (in.outstanding > 0) --in.outstanding;
     ++in.credit_back;

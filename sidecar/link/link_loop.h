@@ -24,6 +24,8 @@
 #include "common/util/wakeup.h"
 #include "sidecar/delivery/dedupe_window.h"
 #include "sidecar/delivery/delivery_pool.h"
+#include "sidecar/delivery/latency_window.h"
+#include "sidecar/delivery/windowed_rate.h"
 #include "sidecar/link/dispatcher.h"
 #include "sidecar/link/peer_links.h"
 #include "sidecar/routing/control_channel.h"
@@ -76,7 +78,9 @@ class LinkLoop {
   void DrainCompletions();
   void FlushReplies();
   void RunPosted();
+  // The `load` object of the heartbeat; format in operator/scaling/load_report_json.h.
   nlohmann::json LoadReport();
+  bool AppConsumes() const;  // the installed table lists a subscription of this app
   // Runs fn on the loop thread and waits for it.
   void Call(std::function<void()> fn);
 
@@ -95,6 +99,13 @@ class LinkLoop {
   DedupeWindow dedupe_{100000};
   std::map<std::string, Inbound> inbound_;  // by publisher identity
   RoutingTablePtr installed_;
+
+  // Consumer-side load for the report (link thread only): events accepted from publishers,
+  // events acked to them, and the receive-to-ack latency of each event.
+  WindowedRate arrivals_{clock_};
+  WindowedRate completions_{clock_};
+  LatencyWindow latency_{clock_};
+  std::map<std::pair<std::string, uint64_t>, MonoTime> received_at_;  // by (peer, delivery id)
 
   Wakeup wakeup_;
   std::thread thread_;
