@@ -132,15 +132,21 @@ class Demo {
     }
     return 0;
   }
-  // The operator's recommendation per ScalingPolicy, e.g. "billing→3 (lag 912)".
+  // The operator's recommendation per ScalingPolicy (GET /v1/scaling), e.g. "billing 2 -> 5":
+  // two replicas report, five are recommended.
   std::string Hints() {
     auto hints = LocalSystem::GetJson(system_.operator_port(), "/v1/scaling");
     if (!hints.ok() || !hints->is_array() || hints->empty()) return "-";
     std::string out;
     for (const auto& h : *hints) {
+      if (!h.is_object()) continue;
       if (!out.empty()) out += ", ";
-      out += h.value("appId", h.value("policy", "?")) + " -> " +
-             std::to_string(h.value("recommendedReplicas", h.value("desiredReplicas", 0)));
+      out += h.value("appId", "?") + " ";
+      if (h.contains("recommendedReplicas")) {
+        out += std::to_string(h.value("currentReplicas", 0)) + " -> " + std::to_string(h.value("recommendedReplicas", 0));
+      } else {
+        out += "(no data yet)";
+      }
     }
     return out;
   }
