@@ -42,6 +42,7 @@ void AppendEventFrame(std::string* out, const EventFrame& e) {
   w.Bytes(e.topic);
   w.Bytes(e.subscription);
   w.Varint(e.attempt);
+  w.Varint(e.replay ? kEventFlagReplay : 0);
   w.Bytes(e.payload);
 }
 
@@ -108,8 +109,8 @@ StatusOr<LinkMessage> DecodeLinkMessage(std::string_view frame) {
     case LinkCommand::kEvents: {
       Events m;
       uint64_t n = r.Varint();
-      // An event frame takes at least 5 bytes.
-      if (!r.ok() || n > r.remaining() / 5) return Status::Corruption("event count exceeds frame size");
+      // An event frame takes at least 6 bytes.
+      if (!r.ok() || n > r.remaining() / 6) return Status::Corruption("event count exceeds frame size");
       m.events.reserve(n);
       for (uint64_t i = 0; i < n && r.ok(); ++i) {
         EventFrame e;
@@ -118,6 +119,9 @@ StatusOr<LinkMessage> DecodeLinkMessage(std::string_view frame) {
         e.subscription = std::string(r.Bytes());
         uint64_t attempt = r.Varint();
         e.attempt = attempt > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(attempt);
+        uint64_t flags = r.Varint();
+        if (flags & ~kEventFlagReplay) return Status::Corruption("unknown event flags");
+        e.replay = (flags & kEventFlagReplay) != 0;
         e.payload = std::string(r.Bytes());
         m.events.push_back(std::move(e));
       }

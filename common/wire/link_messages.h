@@ -25,6 +25,8 @@ struct EventFrame {
   std::string subscription;   // "namespace/name"
   uint32_t attempt = 1;       // 1 on first delivery, +1 per redelivery
   std::string payload;        // the event, binary format (common/cloudevents/binary_format.h)
+  bool replay = false;        // sent again because an operator rewound the subscription: the
+                              // consumer delivers it even if it acked the id recently
   bool operator==(const EventFrame&) const = default;
 };
 

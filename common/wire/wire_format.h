@@ -11,7 +11,8 @@
 
 namespace zroute::wire {
 
-inline constexpr uint8_t kProtocolVersion = 1;
+inline constexpr uint8_t kProtocolVersion = 2;
+inline constexpr uint64_t kEventFlagReplay = 1;  // event frame flags  // 2: event frames carry flags
 
 // Largest frame a peer accepts (ZMQ_MAXMSGSIZE): bigger frames drop the connection.
 inline constexpr int64_t kMaxFrameBytes = 16 << 20;

@@ -15,6 +15,7 @@ struct Dispatcher::SubState {
     std::string key;
     std::string payload;
     uint32_t attempt;
+    bool replay = false;
   };
   struct Sent {
     Pending event;
@@ -27,6 +28,7 @@ struct Dispatcher::SubState {
   Subscription sub;
   uint64_t cursor = 0;     // every offset below is acked
   uint64_t next_read = 0;  // next offset to read from the outbox
+  uint64_t replay_until = 0;  // offsets below were read before a Rewind: sent again as replays
   bool cursor_dirty = false;
   std::set<uint64_t> done;  // acked offsets above the cursor
   std::deque<Pending> ready;
@@ -79,7 +81,7 @@ void Dispatcher::OnTable(const RoutingTablePtr& table) {
                                 [&](const Endpoint& e) { return e.sidecar_id == sent.sidecar_id; });
       if (!listed) lost.push_back(id);
     }
-    for (uint64_t id : lost) Requeue(id, false);
+    for (uint64_t id : lost) Requeue(id);
   }
 }
 
@@ -117,7 +119,8 @@ void Dispatcher::Fill(SubState& s) {
           continue;
         }
       }
-      SubState::Pending p{stored.offset, std::move(stored.record.key), std::move(stored.record.payload), 1};
+      SubState::Pending p{stored.offset, std::move(stored.record.key), std::move(stored.record.payload), 1,
+                          stored.offset < s.replay_until};
       if (ordered && !p.key.empty()) {
         if (s.claimed.count(p.key)) {
           s.waiting[p.key].push_back(std::move(p));
@@ -173,6 +176,7 @@ void Dispatcher::Send(SubState& s, EventSink& sink) {
     frame.topic = s.topic_key;
     frame.subscription = s.key;
     frame.attempt = p.attempt;
+    frame.replay = p.replay;
     frame.payload = p.payload;
     sink.Send(*target, std::move(frame));
     metrics_.dispatched.With({s.key}).Increment();
@@ -242,10 +246,10 @@ void Dispatcher::OnNack(uint64_t delivery_id, wire::NackReason reason) {
     OnAck(delivery_id);
     return;
   }
-  Requeue(delivery_id, reason != wire::NackReason::kShuttingDown);
+  Requeue(delivery_id);
 }
 
-void Dispatcher::Requeue(uint64_t delivery_id, bool counts_as_attempt) {
+void Dispatcher::Requeue(uint64_t delivery_id) {
   auto it = in_flight_.find(delivery_id);
   if (it == in_flight_.end()) return;
   SubState* s = it->second.sub;
@@ -253,7 +257,7 @@ void Dispatcher::Requeue(uint64_t delivery_id, bool counts_as_attempt) {
   auto sent = s->sent.find(delivery_id);
   if (sent == s->sent.end()) return;
   SubState::Pending p = std::move(sent->second.event);
-  if (counts_as_attempt) ++p.attempt;
+  ++p.attempt;  // counts sends (the wire's `attempt`); the consumer's own retries count attempts
   s->sent.erase(sent);
   // First in line: a keyed redelivery must precede the later events of its key (which wait
   // behind the claim), and an unkeyed one has waited longest.
@@ -267,7 +271,7 @@ void Dispatcher::OnPeerLost(const std::string& sidecar_id) {
       if (sent.sidecar_id == sidecar_id) lost.push_back(id);
     }
   }
-  for (uint64_t id : lost) Requeue(id, false);
+  for (uint64_t id : lost) Requeue(id);
 }
 
 void Dispatcher::CheckTimeouts() {
@@ -278,7 +282,7 @@ void Dispatcher::CheckTimeouts() {
       if (now - sent.sent_at > options_.ack_timeout) expired.push_back(id);
     }
   }
-  for (uint64_t id : expired) Requeue(id, true);
+  for (uint64_t id : expired) Requeue(id);
 }
 
 Status Dispatcher::Rewind(const std::string& subscription_key, uint64_t offset) {
@@ -292,6 +296,7 @@ Status Dispatcher::Rewind(const std::string& subscription_key, uint64_t offset) 
   s.waiting.clear();
   s.claimed.clear();
   s.done.clear();
+  s.replay_until = std::max(s.replay_until, s.next_read);
   s.cursor = s.next_read = offset;
   return outbox_.CommitCursor(s.topic_key, s.key, offset);
 }

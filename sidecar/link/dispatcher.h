@@ -80,7 +80,7 @@ class Dispatcher {
   void Fill(SubState& s);
   void Send(SubState& s, EventSink& sink);
   void Done(SubState& s, uint64_t offset);
-  void Requeue(uint64_t delivery_id, bool counts_as_attempt);
+  void Requeue(uint64_t delivery_id);
   void ReleaseKey(SubState& s, const std::string& key);
   void PersistCursors();
 

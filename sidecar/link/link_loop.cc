@@ -287,7 +287,7 @@ void LinkLoop::HandleEvents(const std::string& peer, wire::Events events) {
       nack(wire::NackReason::kRejected);
       continue;
     }
-    if (dedupe_.Contains(frame.subscription, event->id)) {
+    if (!frame.replay && dedupe_.Contains(frame.subscription, event->id)) {
       metrics_.duplicates.With({frame.subscription}).Increment();
       in.acks.push_back(frame.delivery_id);
       --in.outstanding;

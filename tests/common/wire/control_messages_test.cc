@@ -79,7 +79,7 @@ TEST(ControlMessagesTest, TruncationAtEveryByteIsRejected) {
 }
 
 TEST(ControlMessagesTest, WrongProtocolVersionIsRejected) {
-  for (uint8_t version : {uint8_t{0}, uint8_t{2}, uint8_t{255}}) {
+  for (uint8_t version : {uint8_t{0}, uint8_t{kProtocolVersion - 1}, uint8_t{kProtocolVersion + 1}, uint8_t{255}}) {
     auto decoded = DecodeControlMessage(Frame(version, 1, "{}"));
     ASSERT_FALSE(decoded.ok());
     EXPECT_EQ(decoded.status().code(), StatusCode::kInvalidArgument);

@@ -131,7 +131,7 @@ TEST(LinkMessagesTest, TrailingBytesAreRejected) {
 }
 
 TEST(LinkMessagesTest, WrongProtocolVersionIsRejected) {
-  for (uint8_t version : {uint8_t{0}, uint8_t{2}, uint8_t{255}}) {
+  for (uint8_t version : {uint8_t{0}, uint8_t{kProtocolVersion - 1}, uint8_t{kProtocolVersion + 1}, uint8_t{255}}) {
     std::string bytes = EncodeLinkMessage(Heartbeat{});
     bytes[0] = static_cast<char>(version);
     auto decoded = DecodeLinkMessage(bytes);
@@ -218,6 +218,7 @@ TEST(LinkMessagesTest, OutOfRangeCreditAndAttemptSaturate) {
   AppendVarint(&events, 0);                  // topic
   AppendVarint(&events, 0);                  // subscription
   AppendVarint(&events, uint64_t{1} << 33);  // attempt
+  AppendVarint(&events, 0);                  // flags
   AppendVarint(&events, 0);                  // payload
   decoded = DecodeLinkMessage(events);
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
