@@ -143,7 +143,8 @@ class Demo {
       if (!out.empty()) out += ", ";
       out += h.value("appId", "?") + " ";
       if (h.contains("recommendedReplicas")) {
-        out += std::to_string(h.value("currentReplicas", 0)) + " -> " + std::to_string(h.value("recommendedReplicas", 0));
+        int reporting = h.contains("inputs") ? h["inputs"].value("consumerReplicas", 0) : 0;
+        out += std::to_string(reporting) + " -> " + std::to_string(h.value("recommendedReplicas", 0));
       } else {
         out += "(no data yet)";
       }

@@ -88,7 +88,15 @@ ScalingOutcome ScalingController::Evaluate(PolicyState& state,
   const auto load_it = loads.find(AppKey{policy.meta.namespace_, policy.spec.app_id});
   const AppLoad load = load_it == loads.end() ? AppLoad{} : load_it->second;
 
+  // Without a scale target nothing applies the hint, so the running count says nothing about what
+  // a consumer of the hint (an HPA or KEDA scaling on it) runs. Stabilizing against the last hint
+  // instead makes the windows hold the hint itself: it rises at once and falls only after the
+  // scale-down window, as the replicas would if the hint were applied.
   int current = load.consumer_replicas;
+  if (target_ == nullptr && state.last) {
+    current = state.last->recommended_replicas;
+    out.replica_source = ReplicaSource::kLastRecommendation;
+  }
   if (target_ != nullptr) {
     StatusOr<int> replicas = target_->GetReplicas(policy.meta.namespace_,
                                                   policy.spec.scale_target_ref);

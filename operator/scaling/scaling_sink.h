@@ -17,7 +17,8 @@ namespace zroute::scaling {
 // Where the current replica count came from.
 enum class ReplicaSource {
   kScaleTarget,        // ScaleTarget::GetReplicas
-  kReportingSidecars,  // the number of consumer sidecars reporting (standalone mode)
+  kReportingSidecars,  // the number of consumer sidecars reporting (standalone, first tick)
+  kLastRecommendation, // standalone after the first tick: the hint itself (see ScalingController)
 };
 
 // The result of one policy's evaluation on one tick.

@@ -14,7 +14,15 @@ const std::vector<std::string> kLabelNames = {"namespace", "app_id", "policy"};
 const char* ModeName(ScalingMode mode) { return mode == ScalingMode::kApply ? "apply" : "hint"; }
 
 const char* SourceName(ReplicaSource source) {
-  return source == ReplicaSource::kScaleTarget ? "scaleTarget" : "reportingSidecars";
+  switch (source) {
+    case ReplicaSource::kScaleTarget:
+      return "scaleTarget";
+    case ReplicaSource::kLastRecommendation:
+      return "lastRecommendation";
+    case ReplicaSource::kReportingSidecars:
+      break;
+  }
+  return "reportingSidecars";
 }
 
 }  // namespace

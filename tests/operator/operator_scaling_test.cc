@@ -222,7 +222,7 @@ TEST_F(OperatorScalingTest, BacklogRiseRaisesTheHintAndDrainLowersItAfterTheWind
   json hint = WaitForFreshHint(0);
   EXPECT_EQ(hint["recommendedReplicas"], 1);
   EXPECT_EQ(hint["currentReplicas"], 1);
-  EXPECT_EQ(hint["currentReplicasSource"], "reportingSidecars");
+  EXPECT_EQ(hint["inputs"]["consumerReplicas"], 1);
   EXPECT_EQ(hint["mode"], "hint");
 
   // A backlog builds: 730 waiting + 20 in flight at 100 per replica asks for 8 at once.
@@ -236,7 +236,7 @@ TEST_F(OperatorScalingTest, BacklogRiseRaisesTheHintAndDrainLowersItAfterTheWind
   EXPECT_EQ(Metric("zroute_scaling_lag"), 730);
   EXPECT_EQ(Metric("zroute_scaling_in_flight"), 20);
   EXPECT_EQ(Metric("zroute_scaling_arrival_rate"), round_);
-  EXPECT_EQ(Metric("zroute_scaling_current_replicas"), 1);
+  EXPECT_EQ(hint["inputs"]["consumerReplicas"], 1);
 
   // Someone acts on the hint: eight replicas run. The backlog is still there: the hint stays.
   clock_.Advance(seconds(2));
@@ -245,7 +245,7 @@ TEST_F(OperatorScalingTest, BacklogRiseRaisesTheHintAndDrainLowersItAfterTheWind
   hint = WaitForFreshHint(730);
   EXPECT_EQ(hint["recommendedReplicas"], 8);
   EXPECT_EQ(hint["currentReplicas"], 8);
-  EXPECT_EQ(Metric("zroute_scaling_current_replicas"), 8);
+  EXPECT_EQ(hint["inputs"]["consumerReplicas"], 8);
 
   // The backlog drains. Within the 30 s scale-down window the hint holds.
   hint = AdvanceReporting(seconds(22), 0);
@@ -260,13 +260,18 @@ TEST_F(OperatorScalingTest, BacklogRiseRaisesTheHintAndDrainLowersItAfterTheWind
   EXPECT_EQ(Metric("zroute_scaling_recommended_replicas"), 1);
 }
 
-TEST_F(OperatorScalingTest, WithNobodyActingOnTheHintItFollowsTheRunningReplicas) {
-  // Standalone "current" is the number of reporting replicas: with one running, a drained backlog
-  // needs no scale-down, so the window has nothing to hold back (docs/autoscaling.md).
+TEST_F(OperatorScalingTest, WithNobodyActingOnTheHintTheWindowHoldsTheHintItself) {
+  // Standalone, after the first tick, "current" is the last hint (docs/autoscaling.md): one replica
+  // keeps running, yet the hint holds through the scale-down window as applied replicas would.
   Report(500);
   json hint = WaitForFreshHint(500);
   EXPECT_EQ(hint["recommendedReplicas"], 5);
   hint = AdvanceReporting(seconds(2), 0);
+  EXPECT_EQ(hint["recommendedReplicas"], 5);
+  EXPECT_EQ(hint["reason"], "ScaleDownLimitedByWindow");
+  EXPECT_EQ(hint["currentReplicasSource"], "lastRecommendation");
+  EXPECT_EQ(hint["inputs"]["consumerReplicas"], 1);
+  hint = AdvanceReporting(seconds(32), 0);
   EXPECT_EQ(hint["recommendedReplicas"], 1);
 }
 
