@@ -1,0 +1,112 @@
+// The sidecar's publish API as an app sees it, through the real binary: every CloudEvents mode,
+// and a clear error for each kind of bad request, with nothing published by a refused one.
+#include <gtest/gtest.h>
+
+#include "tests/integration/integration_env.h"
+
+namespace zroute::testing {
+namespace {
+
+class PublishApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    manifests_ = work_.path() + "/manifests";
+    WriteFile(manifests_ + "/topics.yaml", TopicYaml("orders"));
+    WriteFile(manifests_ + "/subscriptions.yaml", SubscriptionYaml("audit-orders", "orders", "audit", false));
+    system_ = std::make_unique<LocalSystem>(IntegrationOptions(work_.path(), manifests_));
+    ASSERT_TRUE(system_->StartOperator().ok());
+    auto shop = system_->StartPublisherSidecar("shop", "shop-1", {"--max-body-bytes", "65536"});
+    ASSERT_TRUE(shop.ok()) << shop.status().ToString();
+    auto audit = system_->StartSubscriber("audit", "audit-1");
+    ASSERT_TRUE(audit.ok()) << audit.status().ToString();
+    audit_ = *audit;
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", (*shop)->sidecar_port);
+    port_ = (*shop)->sidecar_port;
+    ASSERT_TRUE(system_->WaitForConvergence(std::chrono::seconds(20)).ok());
+  }
+  void TearDown() override { system_.reset(); }
+
+  httplib::Result Post(const std::string& path, const httplib::Headers& headers, const std::string& body,
+                       const std::string& content_type) {
+    return client_->Post(path, headers, body, content_type.c_str());
+  }
+
+  TempWorkDir work_;
+  std::string manifests_;
+  std::unique_ptr<LocalSystem> system_;
+  std::unique_ptr<httplib::Client> client_;
+  LocalReplica* audit_ = nullptr;
+  int port_ = 0;
+};
+
+TEST_F(PublishApiTest, EveryModeIsAcceptedAndEveryBadRequestIsRefusedClearly) {
+  const httplib::Headers binary{{"ce-specversion", "1.0"}, {"ce-id", "b-1"}, {"ce-source", "/shop"}, {"ce-type", "t"}};
+  // Binary, structured, batched and plain bodies: 202 with the ids.
+  auto r = Post("/v1/publish/orders", binary, "{}", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202) << r->body;
+  EXPECT_NE(r->body.find("b-1"), std::string::npos) << r->body;
+  r = Post("/v1/publish/orders", {}, R"({"specversion":"1.0","id":"s-1","source":"/shop","type":"t","data":{"a":1}})",
+           "application/cloudevents+json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202) << r->body;
+  r = Post("/v1/publish/orders", {},
+           R"([{"specversion":"1.0","id":"m-1","source":"/shop","type":"t"},{"specversion":"1.0","id":"m-2","source":"/shop","type":"t","data_base64":"AAE="}])",
+           "application/cloudevents-batch+json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202) << r->body;
+  r = Post("/v1/publish/orders", {}, "plain text body", "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202) << r->body;
+  auto plain = nlohmann::json::parse(r->body, nullptr, false);
+  ASSERT_FALSE(plain.is_discarded()) << r->body;
+
+  // Refused: the answer says what is wrong.
+  struct Bad {
+    const char* what;
+    std::string path;
+    httplib::Headers headers;
+    std::string body;
+    std::string content_type;
+    int status;
+    std::string mentions;
+  };
+  std::vector<Bad> bad = {
+      {"missing ce-id", "/v1/publish/orders", {{"ce-specversion", "1.0"}, {"ce-source", "/s"}, {"ce-type", "t"}}, "{}",
+       "application/json", 400, "id"},
+      {"bad specversion", "/v1/publish/orders", {{"ce-specversion", "0.1"}, {"ce-id", "x"}, {"ce-source", "/s"}, {"ce-type", "t"}},
+       "{}", "application/json", 400, "specversion"},
+      {"structured without type", "/v1/publish/orders", {}, R"({"specversion":"1.0","id":"x","source":"/s"})",
+       "application/cloudevents+json", 400, "type"},
+      {"malformed JSON", "/v1/publish/orders", {}, R"({"specversion":"1.0",)", "application/cloudevents+json", 400, ""},
+      {"batch not an array", "/v1/publish/orders", {}, R"({"a":1})", "application/cloudevents-batch+json", 400, ""},
+      {"unknown topic", "/v1/publish/nope", binary, "{}", "application/json", 404, "nope"},
+      {"body over the limit", "/v1/publish/orders", binary, std::string(70000, 'x'), "application/json", 413, ""},
+  };
+  for (const auto& b : bad) {
+    auto res = Post(b.path, b.headers, b.body, b.content_type);
+    ASSERT_TRUE(res) << b.what;
+    EXPECT_EQ(res->status, b.status) << b.what << ": " << res->body;
+    if (!b.mentions.empty()) {
+      EXPECT_NE(res->body.find(b.mentions), std::string::npos) << b.what << ": " << res->body;
+    }
+  }
+
+  // Exactly the five accepted events reach the subscriber, and the metrics count them.
+  ASSERT_TRUE(WaitUntil(std::chrono::seconds(30), [&] { return Stats(*audit_).value("received", 0) >= 5; }));
+  ASSERT_TRUE(WaitUntil(std::chrono::seconds(10), [&] { return AllDrained(*system_); }));
+  EXPECT_EQ(Stats(*audit_).value("received", 0), 5);
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics && metrics->status == 200);
+  EXPECT_NE(metrics->body.find("zroute_events_published_total{topic=\"default/orders\"} 5"), std::string::npos)
+      << metrics->body.substr(0, 2000);
+  auto healthz = client_->Get("/healthz");
+  ASSERT_TRUE(healthz);
+  EXPECT_EQ(healthz->status, 200);
+  auto readyz = client_->Get("/readyz");
+  ASSERT_TRUE(readyz);
+  EXPECT_EQ(readyz->status, 200);
+}
+
+}  // namespace
+}  // namespace zroute::testing
