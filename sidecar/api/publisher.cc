@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/cloudevents/binary_format.h"
+#include "common/cloudevents/trace_context.h"
 #include "common/util/ids.h"
 
 namespace zroute {
@@ -20,6 +21,36 @@ Publisher::Publisher(const SidecarConfig& config, TableHolder& table, Outbox& ou
                      SidecarMetrics& metrics, std::function<void(const std::string&)> on_appended)
     : config_(config), table_(table), outbox_(outbox), clock_(clock), metrics_(metrics),
       on_appended_(std::move(on_appended)) {}
+
+namespace {
+bool IsPrintableAscii(const std::string& s) {
+  if (s.size() > 512) return false;
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+}  // namespace
+
+// Tracing: this sidecar is a hop. An event's own traceparent wins over the request's header; either
+// way the stored event carries a child span, so the consumer side continues the same trace.
+void Publisher::StartHop(const HttpHeaders& headers, std::vector<CloudEvent>* events) {
+  auto header = headers.find("traceparent");
+  auto state = headers.find("tracestate");
+  for (auto& e : *events) {
+    auto own = e.extensions.find("traceparent");
+    std::optional<TraceParent> parent;
+    if (own != e.extensions.end()) {
+      parent = ParseTraceParent(own->second);
+    } else if (header != headers.end()) {
+      parent = ParseTraceParent(header->second);
+      if (parent && state != headers.end() && !e.extensions.count("tracestate") && IsPrintableAscii(state->second)) {
+        e.extensions["tracestate"] = state->second;
+      }
+    }
+    if (parent) e.extensions["traceparent"] = ChildOf(*parent).ToString();
+  }
+}
 
 StatusOr<std::vector<std::string>> Publisher::PublishHttp(const std::string& topic_name, const HttpHeaders& headers,
                                                           const std::string& body) {
@@ -54,6 +85,7 @@ StatusOr<std::vector<std::string>> Publisher::PublishHttp(const std::string& top
     return reject(events.status().code() == StatusCode::kTooLarge ? "too_large" : "malformed", events.status());
   }
   if (events->empty()) return reject("malformed", Status::InvalidArgument("batch holds no events"));
+  StartHop(headers, &*events);
   ZR_RETURN_IF_ERROR(Store(topic_key, *topic, *events));
   std::vector<std::string> ids;
   ids.reserve(events->size());

@@ -38,6 +38,7 @@ class Publisher {
 
  private:
   Status Store(const std::string& topic_key, const Topic& topic, std::vector<CloudEvent>& events);
+  static void StartHop(const HttpHeaders& headers, std::vector<CloudEvent>* events);
 
   const SidecarConfig& config_;
   TableHolder& table_;

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "common/cloudevents/http_binding.h"
+#include "common/cloudevents/trace_context.h"
 
 namespace zroute {
 
@@ -34,7 +35,18 @@ DeliveryResult AppClient::Deliver(const std::string& route, const CloudEvent& ev
                                   const DeliveryMetadata& metadata) {
   HttpHeaders ce_headers;
   std::string body;
-  EncodeBinaryMode(event, &ce_headers, &body);
+  // Tracing: the delivery is a hop of its own, a child of the span the publisher stored.
+  std::optional<TraceParent> span;
+  if (auto tp = event.extensions.find("traceparent"); tp != event.extensions.end()) {
+    if (auto parent = ParseTraceParent(tp->second)) span = ChildOf(*parent);
+  }
+  if (span) {
+    CloudEvent copy = event;
+    copy.extensions["traceparent"] = span->ToString();
+    EncodeBinaryMode(copy, &ce_headers, &body);
+  } else {
+    EncodeBinaryMode(event, &ce_headers, &body);
+  }
   httplib::Headers headers;
   std::string content_type = "application/octet-stream";
   for (auto& [name, value] : ce_headers) {
@@ -43,6 +55,10 @@ DeliveryResult AppClient::Deliver(const std::string& route, const CloudEvent& ev
     } else {
       headers.emplace(name, value);
     }
+  }
+  if (span) {
+    headers.emplace("traceparent", span->ToString());
+    if (auto ts = event.extensions.find("tracestate"); ts != event.extensions.end()) headers.emplace("tracestate", ts->second);
   }
   if (!metadata.topic.empty()) headers.emplace("zroute-topic", metadata.topic);
   if (!metadata.subscription.empty()) headers.emplace("zroute-subscription", metadata.subscription);

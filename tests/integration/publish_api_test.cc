@@ -108,5 +108,40 @@ TEST_F(PublishApiTest, EveryModeIsAcceptedAndEveryBadRequestIsRefusedClearly) {
   EXPECT_EQ(readyz->status, 200);
 }
 
+TEST_F(PublishApiTest, TraceContextContinuesFromPublisherToSubscriberWithANewSpanPerHop) {
+  system_->StopReplica(*audit_);  // restart the subscriber keeping every ce-* attribute it receives
+  audit_->app_args = {"--keep-attributes"};
+  ASSERT_TRUE(system_->RestartApp(*audit_).ok());
+  ASSERT_TRUE(system_->RestartSidecar(*audit_).ok());
+  ASSERT_TRUE(system_->WaitForConvergence(std::chrono::seconds(20)).ok());
+
+  const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736", parent = "00f067aa0ba902b7";
+  auto r = Post("/v1/publish/orders",
+                {{"ce-specversion", "1.0"}, {"ce-id", "traced-1"}, {"ce-source", "/shop"}, {"ce-type", "t"},
+                 {"traceparent", "00-" + trace + "-" + parent + "-01"}, {"tracestate", "vendor=x"}},
+                "{}", "application/json");
+  ASSERT_TRUE(r && r->status == 202) << (r ? r->body : "no answer");
+  r = Post("/v1/publish/orders",
+           {{"ce-specversion", "1.0"}, {"ce-id", "untraced-1"}, {"ce-source", "/shop"}, {"ce-type", "t"},
+            {"traceparent", "garbage"}},
+           "{}", "application/json");
+  ASSERT_TRUE(r && r->status == 202) << (r ? r->body : "no answer");
+
+  ASSERT_TRUE(WaitUntil(std::chrono::seconds(30), [&] { return Records(*audit_, "default/orders").size() >= 2; }));
+  for (const Record& rec : Records(*audit_, "default/orders")) {
+    if (rec.id == "traced-1") {
+      auto tp = rec.attributes.value("traceparent", "");
+      ASSERT_EQ(tp.size(), 55u) << tp;
+      EXPECT_EQ(tp.substr(3, 32), trace) << "the trace continues";
+      EXPECT_NE(tp.substr(36, 16), parent) << "each hop is a new span";
+      EXPECT_EQ(tp.substr(53, 2), "01");
+      EXPECT_EQ(rec.attributes.value("tracestate", ""), "vendor=x");
+    } else {
+      EXPECT_EQ(rec.id, "untraced-1");
+      EXPECT_FALSE(rec.attributes.contains("traceparent")) << "a malformed traceparent is dropped, not repaired";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace zroute::testing
