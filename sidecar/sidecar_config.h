@@ -40,7 +40,7 @@ struct SidecarConfig {
 
   // Limits and timing.
   uint64_t max_body_bytes = 4 << 20;
-  int http_threads = 8;
+  int http_threads = 64;  // each kept-alive app connection holds one while open
   int delivery_threads = 16;
   uint32_t link_window = 256;  // credit granted to each publisher link
   std::chrono::milliseconds heartbeat_interval{1000};

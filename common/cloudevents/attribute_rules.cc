@@ -46,7 +46,7 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 // permits.
 bool IsRfc3339Timestamp(std::string_view s) {
   size_t pos = 0;
-  int year, month, day, hour, minute, second;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!Digits(s, &pos, 4, &year) || !Expect(s, &pos, '-') || !Digits(s, &pos, 2, &month) ||
       !Expect(s, &pos, '-') || !Digits(s, &pos, 2, &day)) {
     return false;
