@@ -162,6 +162,7 @@ Status BenchRunner::RunDataPath() {
     char note[160];
     std::snprintf(note, sizeof note, "machine busy: direct %.0f%%, zroute %.0f%%", 100 * direct.machine_busy,
                   100 * single.machine_busy);
+    single_throughput_ = single.events_per_second;
     const double ratio_single = single.events_per_second / direct.events_per_second;
     const double ratio_batched = batched.events_per_second / direct.events_per_second;
     Add({"throughput, single events", "events/s", single.events_per_second, direct.events_per_second,
@@ -187,6 +188,16 @@ Status BenchRunner::RunDataPath() {
   if (Selected("latency")) {
     const std::string topic = "default/latency";
     for (uint64_t rate : options_.latency_rates) {
+      if (single_throughput_ > 0 && static_cast<double>(rate) > 0.9 * single_throughput_) {
+        // A fixed rate above what zroute sustains measures an ever-growing queue, not latency.
+        char note[160];
+        std::snprintf(note, sizeof note, "not measured: zroute sustains %.0f events/s here", single_throughput_);
+        BenchRow row{"end-to-end latency @ " + std::to_string(rate) + "/s", "ms", 0, std::nullopt, "", "",
+                     std::nullopt, note};
+        row.measured = false;
+        Add(row);
+        continue;
+      }
       const uint64_t events = rate * static_cast<uint64_t>(options_.latency_seconds);
       std::fprintf(stderr, "latency at %llu events/s for %d s\n", static_cast<unsigned long long>(rate),
                    options_.latency_seconds);
@@ -292,9 +303,9 @@ std::string BenchRunner::Table() const {
     std::string base = r.baseline ? Format(*r.baseline) : "-";
     std::string ratio = r.baseline && *r.baseline != 0 ? Format(r.zroute / *r.baseline) : "-";
     std::string met = r.met ? (*r.met ? "yes" : "NO") : "-";
-    std::string notes = r.baseline_label + (r.note.empty() ? "" : "; " + r.note);
+    std::string notes = r.baseline_label + (r.note.empty() || r.baseline_label.empty() ? "" : "; ") + r.note;
     std::snprintf(line, sizeof line, "| %-44s | %-14s | %10s | %10s | %7s | %-16s | %-4s | %s |\n", r.figure.c_str(),
-                  r.unit.c_str(), Format(r.zroute).c_str(), base.c_str(), ratio.c_str(),
+                  r.unit.c_str(), r.measured ? Format(r.zroute).c_str() : "-", base.c_str(), ratio.c_str(),
                   r.target.empty() ? "-" : r.target.c_str(), met.c_str(), notes.c_str());
     out << line;
   }
@@ -306,6 +317,7 @@ nlohmann::json BenchRunner::Json() const {
   for (const auto& r : rows_) {
     nlohmann::json j{{"figure", r.figure}, {"unit", r.unit}, {"zroute", r.zroute},
                      {"baselineLabel", r.baseline_label}, {"target", r.target}, {"note", r.note}};
+    if (!r.measured) j["zroute"] = nullptr;
     j["baseline"] = r.baseline ? nlohmann::json(*r.baseline) : nlohmann::json();
     j["ratio"] = r.baseline && *r.baseline != 0 ? nlohmann::json(r.zroute / *r.baseline) : nlohmann::json();
     j["met"] = r.met ? nlohmann::json(*r.met) : nlohmann::json();

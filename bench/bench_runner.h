@@ -46,6 +46,7 @@ struct BenchRow {
   std::string target;          // "≥ 0.5 × baseline", "≤ 0.5 ms added", ... (empty: none)
   std::optional<bool> met;     // unset in smoke mode or without a target
   std::string note;
+  bool measured = true;  // false: a row that says why the figure was skipped
 };
 
 class BenchRunner {
@@ -66,6 +67,7 @@ class BenchRunner {
 
   BenchOptions options_;
   std::vector<BenchRow> rows_;
+  double single_throughput_ = 0;  // events/s through zroute, when measured: bounds the latency rates
 };
 
 }  // namespace zroute::bench
