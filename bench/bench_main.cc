@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "bench/bench_runner.h"
@@ -34,6 +35,8 @@ int main(int argc, char** argv) {
   flags.Int("latency-seconds", &o.latency_seconds, "seconds per fixed-rate latency run");
   flags.Int("fake-sidecars", &o.fake_sidecars, "sidecars in the propagation figure");
   flags.String("only", &o.only, "comma-separated subset: throughput,latency,recovery,propagation");
+  std::string sidecar_flags;
+  flags.String("sidecar-flags", &sidecar_flags, "space-separated extra flags for every sidecar (after --http-threads=64)");
   zroute::Status parsed = flags.Parse(argc, argv);
   if (flags.help_requested()) {
     std::cout << flags.Usage();
@@ -44,6 +47,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (o.smoke) o.ApplySmokeSizes();
+  std::istringstream words(sidecar_flags);
+  for (std::string w; words >> w;) o.sidecar_flags.push_back(w);
   bool own_work_dir = o.work_dir.empty();
   if (own_work_dir) {
     std::string pattern = (std::filesystem::temp_directory_path() / "zroute-bench-XXXXXX").string();
