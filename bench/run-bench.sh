@@ -27,8 +27,9 @@ else
   mkdir -p "$here/results"
   results="$here/results/bench-$(date -u +%Y%m%dT%H%M%SZ).json"
 fi
-echo "zroute-bench on $(nproc) CPUs, $(uname -r); build $build"
+echo "zroute-bench on $(nproc) CPUs, $(uname -r); build $build; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$bench" --bin-dir "$build" --results "$results" "$@"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
 if [[ $smoke == 0 ]]; then
   cp "$results" "$here/results/latest.json"
 fi
