@@ -88,7 +88,8 @@ bool BenchRunner::Selected(const std::string& figure) const {
 
 void BenchRunner::Add(BenchRow row) {
   if (options_.smoke) row.met.reset();
-  std::fprintf(stderr, "  %-44s %12s %s\n", row.figure.c_str(), Format(row.zroute).c_str(), row.unit.c_str());
+  std::fprintf(stderr, "  %-44s %12s %s\n", row.figure.c_str(), row.measured ? Format(row.zroute).c_str() : "-",
+               row.measured ? row.unit.c_str() : row.note.c_str());
   rows_.push_back(std::move(row));
 }
 
