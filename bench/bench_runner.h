@@ -1,0 +1,76 @@
+// BenchRunner: runs the zroute benchmark figures (see bench_main.cc for the list) with the real
+// binaries on loopback and collects them as rows: figure | zroute | baseline | ratio | target.
+// Not thread-safe: one owner thread. Processes it starts are stopped before Run() returns.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/util/status.h"
+
+namespace zroute::bench {
+
+struct BenchOptions {
+  std::string bin_dir;
+  std::string work_dir;
+  std::string results_file;
+  std::string only;  // empty = every figure
+  // Flags for every sidecar. The HTTP API serves one keep-alive connection per thread, so it needs
+  // at least as many threads as the load generator has connections (the default 8 starves the rest).
+  std::vector<std::string> sidecar_flags = {"--http-threads=64"};
+  bool smoke = false;
+  uint64_t events = 100000;
+  int threads = 16;
+  uint64_t recovery_events = 1000000;
+  int latency_seconds = 10;
+  int fake_sidecars = 100;
+  std::vector<uint64_t> latency_rates = {1000, 10000};
+
+  void ApplySmokeSizes() {
+    events = 2000;
+    threads = 4;
+    recovery_events = 20000;
+    latency_seconds = 1;
+    fake_sidecars = 5;
+    latency_rates = {200};
+  }
+};
+
+struct BenchRow {
+  std::string figure;
+  std::string unit;
+  double zroute = 0;
+  std::optional<double> baseline;
+  std::string baseline_label;  // what the baseline is
+  std::string target;          // "≥ 0.5 × baseline", "≤ 0.5 ms added", ... (empty: none)
+  std::optional<bool> met;     // unset in smoke mode or without a target
+  std::string note;
+  bool measured = true;  // false: a row that says why the figure was skipped
+};
+
+class BenchRunner {
+ public:
+  explicit BenchRunner(BenchOptions options) : options_(std::move(options)) {}
+
+  // Runs the selected figures; stops at the first failure (the rows so far are kept).
+  Status Run();
+  std::string Table() const;
+  nlohmann::json Json() const;
+
+ private:
+  bool Selected(const std::string& figure) const;
+  Status RunDataPath();  // throughput, latency and cost share one running system
+  Status RunRecovery();
+  Status RunPropagation();
+  void Add(BenchRow row);
+
+  BenchOptions options_;
+  std::vector<BenchRow> rows_;
+  double single_throughput_ = 0;  // events/s through zroute, when measured: bounds the latency rates
+};
+
+}  // namespace zroute::bench
