@@ -21,8 +21,13 @@ struct PeerLinks::Peer {
 
 namespace {
 constexpr size_t kMaxBatchEvents = 128;
+// A HELLO sent while the connection is still being set up is dropped (ZMQ_IMMEDIATE), so an
+// unanswered HELLO is repeated soon rather than after a whole heartbeat interval.
+constexpr std::chrono::milliseconds kHelloRetry{50};
 constexpr size_t kMaxBatchBytes = 1 << 20;
 }  // namespace
+
+std::chrono::milliseconds PeerLinks::HelloRetry() const { return std::min(config_.heartbeat_interval, kHelloRetry); }
 
 PeerLinks::PeerLinks(zmq::context_t& context, const SidecarConfig& config, Clock& clock, SidecarMetrics& metrics)
     : context_(context), config_(config), clock_(clock), metrics_(metrics) {}
@@ -56,7 +61,7 @@ PeerLinks::Peer& PeerLinks::GetOrConnect(const Endpoint& endpoint) {
 uint32_t PeerLinks::Credit(const Endpoint& endpoint) {
   Peer& p = GetOrConnect(endpoint);
   MonoTime now = clock_.Now();
-  if (!p.alive && now - p.last_hello >= config_.heartbeat_interval) {
+  if (!p.alive && now - p.last_hello >= HelloRetry()) {
     p.last_hello = now;
     p.credit = 0;
     SendFrame(p, wire::EncodeLinkMessage(wire::Hello{config_.sidecar_id, config_.app_id}), nullptr);
@@ -180,7 +185,7 @@ void PeerLinks::Tick(Dispatcher& dispatcher) {
   for (auto& [id, peer] : peers_) {
     Peer& p = *peer;
     if (p.alive && now - p.last_heard > config_.peer_timeout) MarkLost(p, dispatcher);
-    if (!p.alive && now - p.last_hello >= config_.heartbeat_interval) {
+    if (!p.alive && now - p.last_hello >= HelloRetry()) {
       p.last_hello = now;
       p.credit = 0;
       SendFrame(p, wire::EncodeLinkMessage(wire::Hello{config_.sidecar_id, config_.app_id}), nullptr);

@@ -48,6 +48,7 @@ class PeerLinks final : public EventSink {
  private:
   struct Peer;
   Peer& GetOrConnect(const Endpoint& endpoint);
+  std::chrono::milliseconds HelloRetry() const;
   // Returns false when the send failed (and the peer was marked lost, when `dispatcher` is given).
   bool SendFrame(Peer& peer, const std::string& frame, Dispatcher* dispatcher);
   void MarkLost(Peer& peer, Dispatcher& dispatcher);
