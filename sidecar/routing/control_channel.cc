@@ -21,7 +21,9 @@ ControlChannel::ControlChannel(zmq::context_t& context, const SidecarConfig& con
 bool ControlChannel::Start() {
   socket_.set(zmq::sockopt::routing_id, self_.sidecar_id);
   socket_.set(zmq::sockopt::linger, 0);
-  socket_.set(zmq::sockopt::immediate, 1);
+  // Not ZMQ_IMMEDIATE: the REGISTER sent right after connect() must wait for the connection
+  // rather than be dropped (which left a new sidecar unregistered for three heartbeat intervals).
+  // The high-water mark bounds what queues while the operator is away.
   socket_.set(zmq::sockopt::sndhwm, 100);
   socket_.set(zmq::sockopt::maxmsgsize, wire::kMaxFrameBytes);
   socket_.set(zmq::sockopt::reconnect_ivl, 100);
