@@ -136,6 +136,8 @@ TEST_F(ClusterOperatorTest, InvalidObjectIsLeftOutAndOthersStillApply) {
 }
 
 TEST_F(ClusterOperatorTest, ConvergesAfterTheWatchExpires) {
+  // An empty fake store lists at RV "0", and a watch from "0" never expires: start non-empty.
+  Create(kTopics, TopicObject("orders"));
   Operator& op = StartOperator(Config());
   int port = op.http_port();
   const std::string prefix = "/apis/zroute.io/v1alpha1/subscriptions";
