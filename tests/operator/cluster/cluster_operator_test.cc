@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -185,6 +186,25 @@ TEST_F(ClusterOperatorTest, ExactlyOneLeaderIsReadyAndTheOtherTakesOver) {
   ASSERT_TRUE(WaitFor([&] { return standby.ready(); }, milliseconds(1500)));
   EXPECT_LT(std::chrono::steady_clock::now() - stopped, milliseconds(1500));
   EXPECT_TRUE(WaitFor([&] { return RoutingEntries(standby.http_port()).contains(TopicEntryKey("shop/orders")); }));
+}
+
+TEST_F(ClusterOperatorTest, LeaderThatLosesTheLeaseStopsLeaderWork) {
+  std::atomic<bool> lost{false};
+  OperatorConfig config = Config("replica-a", true);
+  config.on_leadership_lost = [&lost] { lost = true; };
+  Operator& op = StartOperator(std::move(config));
+  ASSERT_TRUE(WaitFor([&] { return op.ready(); }));
+  // Another holder takes the Lease behind our back (as after a long pause of this replica).
+  const testing::FakeGvr leases{"coordination.k8s.io", "v1", "leases"};
+  auto lease = server_.store().Get(leases, "zroute-system", "zroute-operator", "");
+  ASSERT_EQ(lease.code, 200) << lease.body.dump();
+  lease.body["spec"]["holderIdentity"] = "intruder";
+  ASSERT_EQ(server_.store().Update(leases, "zroute-system", "zroute-operator", "", lease.body).code, 200);
+  EXPECT_TRUE(WaitFor([&] { return lost.load(); }, milliseconds(5000)));
+  EXPECT_FALSE(op.leading());
+  EXPECT_FALSE(op.ready());
+  EXPECT_EQ(HttpCode(op.http_port(), "/readyz"), 503);
+  EXPECT_EQ(HttpCode(op.http_port(), "/healthz"), 200);
 }
 
 TEST(ReadyPodsTest, OnlyReadyPodsWithTheSidecarCount) {
