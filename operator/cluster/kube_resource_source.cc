@@ -1,5 +1,7 @@
 #include "operator/cluster/kube_resource_source.h"
 
+#include <algorithm>
+
 #include "common/util/logging.h"
 
 namespace zroute::cluster {
