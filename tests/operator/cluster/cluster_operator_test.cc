@@ -116,7 +116,8 @@ TEST_F(ClusterOperatorTest, CreatedAndDeletedResourcesReachTheRoutingTable) {
   int port = op.http_port();
   EXPECT_TRUE(op.ready());
   EXPECT_EQ(HttpCode(port, "/readyz"), 200);
-  EXPECT_TRUE(RoutingEntries(port).contains(TopicEntryKey("shop/orders")));
+  // The control plane publishes the table on its own thread: wait for it.
+  EXPECT_TRUE(WaitFor([&] { return RoutingEntries(port).contains(TopicEntryKey("shop/orders")); }));
   EXPECT_FALSE(op.control_endpoint().empty());
 
   Create(kSubscriptions, SubscriptionObject("audit"));
