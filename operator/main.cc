@@ -1,7 +1,11 @@
 // zroute-operator: parses flags and runs the operator until SIGTERM/SIGINT.
-// Standalone mode (--manifests DIR) reads resources from a folder of YAML.
+// Standalone mode (--manifests DIR) reads resources from a folder of YAML; otherwise cluster mode
+// watches the Kubernetes API (in-cluster service account, or --kubeconfig FILE).
 #include <signal.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <iostream>
 
 #include "common/util/flags.h"
@@ -22,7 +26,15 @@ int main(int argc, char** argv) {
   Flags flags("zroute-operator",
               "Watches Topic, Subscription and ScalingPolicy resources, keeps the sidecars' routing table\n"
               "current over ZeroMQ, and computes autoscaling hints from the sidecars' backlog.\n"
-              "Standalone mode: --manifests DIR reads the resources from YAML files instead of Kubernetes.");
+              "Standalone mode: --manifests DIR reads the resources from YAML files instead of Kubernetes.\n"
+              "Cluster mode (no --manifests): watches the Kubernetes API with the pod's service account,\n"
+              "or with --kubeconfig FILE.\n"
+              "Reserved flags (accepted and stored, NOT acted on in this build; the admission webhook and\n"
+              "CURVE key wiring come later): --webhook-port, --control-endpoint, --webhook-config-name,\n"
+              "--webhook-service, --webhook-secret, --webhook-cert-mode, --curve-secret, --sidecar-image,\n"
+              "--sidecar-image-pull-policy.");
+  std::string kubeconfig, kube_context;
+  int metrics_port = -1, control_port = -1;
   flags.String("manifests", &c.manifests_dir, "standalone mode: folder of resource YAML files (re-read on change)");
   flags.Millis("manifests-poll", &c.manifests_poll, "how often the folder is checked for changes");
   flags.String("control-bind", &c.control_bind, "ZeroMQ endpoint sidecars register with");
@@ -32,6 +44,28 @@ int main(int argc, char** argv) {
   flags.Millis("scaling-interval", &c.scaling_interval, "how often scaling hints are recomputed");
   flags.String("port-file", &c.port_file, "write the bound ports here as JSON once listening");
   flags.String("log-level", &log_level, "debug, info, warn or error");
+  flags.String("kubeconfig", &kubeconfig, "cluster mode: kubeconfig file (default: in-cluster service account)");
+  flags.String("kube-context", &kube_context, "cluster mode: kubeconfig context (default: current-context)");
+  flags.String("pod-label-selector", &c.pod_label_selector,
+               "cluster mode: label selector narrowing the ready-pods watch (default: all pods; sidecar pods are "
+               "recognised by their zroute-sidecar container or zroute.io/injected annotation)");
+  flags.Bool("leader-elect", &c.leader_elect, "cluster mode: run only while holding the Lease (one active replica)");
+  flags.String("leader-election-lease", &c.lease_name, "name of the Lease (in the operator's namespace)");
+  flags.Millis("leader-election-lease-duration", &c.lease_duration, "lease duration");
+  flags.Millis("leader-election-renew-deadline", &c.renew_deadline, "leadership is lost when not renewed within this");
+  flags.Millis("leader-election-retry-period", &c.retry_period, "how often to try to acquire or renew");
+  flags.Int("metrics-port", &metrics_port,
+            "serve health, metrics and admin HTTP on this port on all interfaces (overrides --http-port/--http-host)");
+  flags.Int("control-port", &control_port, "bind the control endpoint to tcp://*:PORT (overrides --control-bind)");
+  flags.Int("webhook-port", &c.webhook_port, "reserved: admission webhook port (not served in this build)");
+  flags.String("control-endpoint", &c.control_endpoint, "reserved: control address given to injected sidecars");
+  flags.String("webhook-config-name", &c.webhook_config_name, "reserved: MutatingWebhookConfiguration to patch");
+  flags.String("webhook-service", &c.webhook_service, "reserved: Service fronting the webhook");
+  flags.String("webhook-secret", &c.webhook_secret, "reserved: Secret holding the webhook certificate");
+  flags.String("webhook-cert-mode", &c.webhook_cert_mode, "reserved: operator (self-managed) or external");
+  flags.String("curve-secret", &c.curve_secret, "reserved: Secret holding the CURVE keys");
+  flags.String("sidecar-image", &c.sidecar_image, "reserved: image of the injected sidecar");
+  flags.String("sidecar-image-pull-policy", &c.sidecar_image_pull_policy, "reserved: pull policy of the sidecar");
   Status s = flags.Parse(argc, argv);
   if (flags.help_requested()) {
     std::cout << flags.Usage();
@@ -47,10 +81,43 @@ int main(int argc, char** argv) {
     return 2;
   }
   SetLogLevel(level);
-  if (c.manifests_dir.empty()) {
-    std::cerr << "zroute-operator: --manifests DIR is required (cluster mode is not enabled in this build)\n";
+  if (c.webhook_cert_mode != "operator" && c.webhook_cert_mode != "external") {
+    std::cerr << "zroute-operator: --webhook-cert-mode: expected operator or external\n";
     return 2;
   }
+  if (metrics_port >= 0) {
+    if (metrics_port > 65535) {
+      std::cerr << "zroute-operator: --metrics-port: out of range\n";
+      return 2;
+    }
+    c.http_host = "0.0.0.0";
+    c.http_port = metrics_port;
+  }
+  if (control_port >= 0) {
+    if (control_port > 65535) {
+      std::cerr << "zroute-operator: --control-port: out of range\n";
+      return 2;
+    }
+    c.control_bind = "tcp://*:" + std::to_string(control_port);
+  }
+  if (c.manifests_dir.empty()) {
+    StatusOr<kube::KubeConfig> kc =
+        kubeconfig.empty() ? kube::LoadInClusterConfig() : kube::LoadKubeconfigFile(kubeconfig, kube_context);
+    if (!kc.ok()) {
+      std::cerr << "zroute-operator: cluster mode: " << kc.status().ToString()
+                << " (outside a cluster, pass --kubeconfig FILE or --manifests DIR)\n";
+      return 2;
+    }
+    c.kube = std::move(kc).value();
+    if (const char* ns = std::getenv("POD_NAMESPACE"); ns && *ns && kubeconfig.empty()) c.kube->ns = ns;
+    if (const char* pod = std::getenv("POD_NAME"); pod && *pod) c.identity = pod;
+  }
+  // Leadership lost: leader work has stopped; exit non-zero so the pod restarts as a candidate.
+  static std::atomic<bool> leadership_lost{false};
+  c.on_leadership_lost = [] {
+    leadership_lost = true;
+    kill(getpid(), SIGTERM);
+  };
 
   Operator op(c, RealClock());
   s = op.Start();
@@ -62,5 +129,5 @@ int main(int argc, char** argv) {
   sigwait(&set, &sig);
   ZR_LOG(kInfo, "operator", "signal received", {{"signal", sig}});
   op.Stop();
-  return 0;
+  return leadership_lost ? 1 : 0;
 }

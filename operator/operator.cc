@@ -2,7 +2,11 @@
 
 #include <fstream>
 
+#include <unistd.h>
+
 #include "common/util/logging.h"
+#include "operator/cluster/kube_resource_source.h"
+#include "operator/kube/http_kube_client.h"
 #include "operator/standalone/manifest_folder_source.h"
 
 namespace zroute {
@@ -12,6 +16,63 @@ Operator::Operator(OperatorConfig config, Clock& clock) : config_(std::move(conf
 Operator::~Operator() { Stop(); }
 
 Status Operator::Start() {
+  ZR_RETURN_IF_ERROR(StartCommon());
+  const bool cluster = config_.manifests_dir.empty();
+  if (cluster) {
+    if (!config_.kube) return Status::InvalidArgument("cluster mode needs a Kubernetes configuration");
+    auto client = kube::HttpKubeClient::Create(*config_.kube, clock_);
+    if (!client.ok()) return client.status();
+    kube_ = std::move(client).value();
+  }
+
+  OperatorHttp::Hooks hooks;
+  hooks.ready = [this] { return ready(); };
+  hooks.scaling = [this] { return scaling_->StatusJson(); };
+  http_ = std::make_unique<OperatorHttp>(config_.http_host, config_.http_port, *control_, metrics_, std::move(hooks));
+  auto port = http_->Start();
+  if (!port.ok()) return port.status();
+  http_port_ = *port;
+
+  if (cluster && config_.leader_elect) {
+    kube::LeaderElectionConfig le;
+    le.lease_namespace = config_.lease_namespace.empty() ? config_.kube->ns : config_.lease_namespace;
+    le.lease_name = config_.lease_name;
+    le.identity = config_.identity;
+    if (le.identity.empty()) {
+      char host[256] = {};
+      gethostname(host, sizeof(host) - 1);
+      le.identity = std::string(host) + "-" + std::to_string(getpid());
+    }
+    le.lease_duration = config_.lease_duration;
+    le.renew_deadline = config_.renew_deadline;
+    le.retry_period = config_.retry_period;
+    metrics_.leader.With({}).Set(0);
+    elector_ = std::make_unique<kube::LeaderElector>(
+        *kube_, clock_, le,
+        kube::LeaderCallbacks{
+            .on_started_leading =
+                [this] {
+                  std::lock_guard<std::mutex> lock(mu_);
+                  elected_ = true;
+                  cv_.notify_all();
+                },
+            .on_stopped_leading =
+                [this] {
+                  std::lock_guard<std::mutex> lock(mu_);
+                  if (elected_) lost_ = true;
+                  cv_.notify_all();
+                },
+        });
+    leader_thread_ = std::thread([this] { LeaderLoop(); });
+    elector_->Start();
+    ZR_LOG(kInfo, "operator", "started as leader candidate",
+           {{"lease", le.lease_namespace + "/" + le.lease_name}, {"identity", le.identity}, {"http", http_port_}});
+    return Status::OK();
+  }
+  return StartLeaderWork();
+}
+
+Status Operator::StartCommon() {
   ControlServerOptions options;
   options.bind = config_.control_bind;
   options.heartbeat_timeout = config_.heartbeat_timeout;
@@ -31,36 +92,96 @@ Status Operator::Start() {
           },
       .on_gone = [this](const std::string& sidecar_id) { scaling_->OnSidecarGone(sidecar_id); },
   });
+  return Status::OK();
+}
 
+Status Operator::StartLeaderWork() {
   // Resources first, so the first sidecar to register gets a complete table.
-  source_ = std::make_unique<ManifestFolderSource>(config_.manifests_dir, config_.manifests_poll);
-  ZR_RETURN_IF_ERROR(source_->Start([this](const ResourceSet& set) { OnResources(set); }));
+  if (config_.manifests_dir.empty()) {
+    cluster::KubeResourceSourceOptions so;
+    so.sync_timeout = config_.sync_timeout;
+    source_ = std::make_unique<cluster::KubeResourceSource>(*kube_, so);
+    ZR_RETURN_IF_ERROR(source_->Start([this](const ResourceSet& set) { OnResources(set); }));
+    cluster::ReadyPodsWatcherOptions po;
+    po.label_selector = config_.pod_label_selector;
+    po.sync_timeout = config_.sync_timeout;
+    pods_ = std::make_unique<cluster::ReadyPodsWatcher>(*kube_, po);
+    ZR_RETURN_IF_ERROR(pods_->Start([this](std::set<std::string> ready) { control_->SetReadyPods(std::move(ready)); }));
+  } else {
+    source_ = std::make_unique<ManifestFolderSource>(config_.manifests_dir, config_.manifests_poll);
+    ZR_RETURN_IF_ERROR(source_->Start([this](const ResourceSet& set) { OnResources(set); }));
+  }
 
   auto endpoint = control_->Start();
   if (!endpoint.ok()) return endpoint.status();
-  control_endpoint_ = *endpoint;
-
-  OperatorHttp::Hooks hooks;
-  hooks.scaling = [this] { return scaling_->StatusJson(); };
-  http_ = std::make_unique<OperatorHttp>(config_.http_host, config_.http_port, *control_, metrics_, std::move(hooks));
-  auto port = http_->Start();
-  if (!port.ok()) return port.status();
-  http_port_ = *port;
-  metrics_.leader.With({}).Set(1);  // standalone: the only replica leads
-
-  periodic_ = std::thread([this] { PeriodicLoop(); });
-
-  if (!config_.port_file.empty()) {
-    std::string tmp = config_.port_file + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << nlohmann::json{{"http", http_port_}, {"control", control_endpoint_}}.dump() << "\n";
-    }
-    std::rename(tmp.c_str(), config_.port_file.c_str());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    control_endpoint_ = *endpoint;
   }
+  metrics_.leader.With({}).Set(1);
+  periodic_ = std::thread([this] { PeriodicLoop(); });
+  leader_work_ = true;
+  WritePortFile();
   ZR_LOG(kInfo, "operator", "started",
-         {{"mode", "standalone"}, {"manifests", config_.manifests_dir}, {"control", control_endpoint_}, {"http", http_port_}});
+         {{"mode", config_.manifests_dir.empty() ? "cluster" : "standalone"},
+          {"manifests", config_.manifests_dir},
+          {"control", *endpoint},
+          {"http", http_port_}});
   return Status::OK();
+}
+
+void Operator::StopLeaderWork() {
+  leader_work_ = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;  // ends the periodic loop; leader work never restarts in this process
+  }
+  cv_.notify_all();
+  if (periodic_.joinable()) periodic_.join();
+  if (source_) source_->Stop();
+  if (pods_) pods_->Stop();
+  if (control_) control_->Stop();
+  metrics_.leader.With({}).Set(0);
+}
+
+void Operator::LeaderLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return elected_ || stop_; });
+  if (stop_) return;
+  lock.unlock();
+  Status s = StartLeaderWork();
+  if (!s.ok()) {
+    // A half-started leader must not keep the Lease: give it up so another replica can lead.
+    ZR_LOG(kError, "operator", "leader work failed to start", {{"error", s.ToString()}});
+    StopLeaderWork();
+    if (elector_) (void)elector_->Release();
+    if (config_.on_leadership_lost) config_.on_leadership_lost();
+    return;
+  }
+  lock.lock();
+  cv_.wait(lock, [this] { return lost_ || stop_; });
+  if (stop_) return;
+  lock.unlock();
+  ZR_LOG(kError, "operator", "leadership lost: stopping leader work");
+  StopLeaderWork();
+  if (config_.on_leadership_lost) config_.on_leadership_lost();
+}
+
+std::string Operator::control_endpoint() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return control_endpoint_;
+}
+
+bool Operator::ready() const { return leader_work_.load() && control_ && control_->has_resources(); }
+
+void Operator::WritePortFile() {
+  if (config_.port_file.empty()) return;
+  std::string tmp = config_.port_file + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << nlohmann::json{{"http", http_port_}, {"control", control_endpoint()}}.dump() << "\n";
+  }
+  std::rename(tmp.c_str(), config_.port_file.c_str());
 }
 
 void Operator::OnResources(const ResourceSet& resources) {
@@ -115,14 +236,16 @@ void Operator::PeriodicLoop() {
 void Operator::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stop_) return;
+    if (stopping_) return;
+    stopping_ = true;
     stop_ = true;
   }
   cv_.notify_all();
-  if (periodic_.joinable()) periodic_.join();
+  if (leader_thread_.joinable()) leader_thread_.join();
   if (http_) http_->Stop();
-  if (source_) source_->Stop();
-  if (control_) control_->Stop();
+  StopLeaderWork();
+  // Only now give up the Lease: a successor must not start while our control plane still runs.
+  if (elector_) elector_->Stop();
   ZR_LOG(kInfo, "operator", "stopped");
 }
 

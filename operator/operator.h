@@ -1,16 +1,23 @@
 // Operator: one zroute-operator process, wired together (main.cc only parses flags).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 
 #include "common/util/clock.h"
+#include "operator/cluster/ready_pods_watcher.h"
 #include "operator/controller/resource_source.h"
 #include "operator/controlplane/control_server.h"
+#include "operator/kube/kube_client.h"
+#include "operator/kube/kube_config.h"
+#include "operator/kube/leader_elector.h"
 #include "operator/operator_http.h"
 #include "operator/operator_metrics.h"
 #include "operator/scaling/logging_event_recorder.h"
@@ -18,6 +25,7 @@
 
 namespace zroute {
 
+// Mode: standalone when manifests_dir is set, else cluster mode with `kube` (required then).
 struct OperatorConfig {
   std::string manifests_dir;
   std::chrono::milliseconds manifests_poll{1000};
@@ -27,6 +35,29 @@ struct OperatorConfig {
   std::chrono::milliseconds heartbeat_timeout{5000};
   std::chrono::milliseconds scaling_interval{2000};
   std::string port_file;
+
+  // Cluster mode.
+  std::optional<kube::KubeConfig> kube;  // in-cluster or from --kubeconfig (main fills it)
+  std::string pod_label_selector;        // narrows the ready-pods watch (empty: all pods)
+  bool leader_elect = false;
+  std::string lease_name = "zroute-operator";
+  std::string lease_namespace;  // empty: kube->ns (the operator's namespace)
+  std::string identity;         // unique per replica (the pod name); empty: hostname + pid
+  std::chrono::milliseconds lease_duration{15000};
+  std::chrono::milliseconds renew_deadline{10000};
+  std::chrono::milliseconds retry_period{2000};
+  std::chrono::milliseconds sync_timeout{30000};  // initial lists of the watched resources
+  // Called (from an internal thread) when leadership was held and then lost: leader work has been
+  // stopped and cannot resume in this process; main() exits so the pod restarts as a candidate.
+  std::function<void()> on_leadership_lost;
+
+  // Reserved: parsed and stored, not acted on yet (webhook and CURVE wiring come later).
+  int webhook_port = 9443;
+  std::string control_endpoint;  // the address injected sidecars will be given
+  std::string webhook_config_name, webhook_service, webhook_secret;
+  std::string webhook_cert_mode = "operator";
+  std::string curve_secret;
+  std::string sidecar_image, sidecar_image_pull_policy = "IfNotPresent";
 };
 
 class Operator {
@@ -34,13 +65,26 @@ class Operator {
   Operator(OperatorConfig config, Clock& clock);
   ~Operator();
 
+  // Standalone, or cluster without leader election: returns once the resources are loaded and the
+  // control plane listens. With leader election: returns once the HTTP server runs; leader work
+  // starts on an internal thread when the Lease is won.
   Status Start();
+  // Stops leader work first, then releases the Lease (if held), so two leaders never overlap.
   void Stop();
 
-  const std::string& control_endpoint() const { return control_endpoint_; }
+  // "" until the control plane listens (with leader election: until this replica leads).
+  std::string control_endpoint() const;
   int http_port() const { return http_port_; }
+  // True while this replica runs the resource source and the control plane.
+  bool leading() const { return leader_work_.load(); }
+  bool ready() const;
 
  private:
+  Status StartCommon();
+  Status StartLeaderWork();
+  void StopLeaderWork();
+  void LeaderLoop();
+  void WritePortFile();
   void OnResources(const ResourceSet& resources);
   void PeriodicLoop();
   void UpdateLagMetrics();
@@ -55,12 +99,20 @@ class Operator {
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<ResourceSource> source_;
   std::unique_ptr<OperatorHttp> http_;
-  std::string control_endpoint_;
+  std::unique_ptr<kube::KubeClient> kube_;  // cluster mode
+  std::unique_ptr<cluster::ReadyPodsWatcher> pods_;
+  std::unique_ptr<kube::LeaderElector> elector_;
+  std::thread leader_thread_;   // with leader election: starts/stops leader work
+  std::atomic<bool> leader_work_{false};
+  std::string control_endpoint_;  // guarded by mu_
   int http_port_ = 0;
   std::thread periodic_;
-  std::mutex mu_;  // guards stop_
+  mutable std::mutex mu_;  // guards stop_, stopping_, elected_, lost_, control_endpoint_
   std::condition_variable cv_;
   bool stop_ = false;
+  bool stopping_ = false;  // Stop() ran
+  bool elected_ = false;  // the elector says we lead
+  bool lost_ = false;     // we led and the elector says we no longer do
   std::set<std::string> lag_series_;  // periodic thread only
 };
 

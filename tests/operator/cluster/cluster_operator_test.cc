@@ -1,0 +1,274 @@
+// The operator in cluster mode, in-process, against the fake Kubernetes API server: resources
+// created/deleted in the API reach GET /v1/routing-table; the watch survives expiry (410) and cut
+// streams; with --leader-elect exactly one of two replicas is ready and the other takes over.
+// Every wait is on a condition with a bound.
+#include "operator/operator.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "common/routing/routing_table.h"
+#include "operator/cluster/kube_resource_source.h"
+#include "operator/cluster/ready_pods_watcher.h"
+#include "operator/kube/http_kube_client.h"
+#include "tests/support/fake_kube/fake_kube_server.h"
+
+namespace zroute {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+const testing::FakeGvr kTopics{"zroute.io", "v1alpha1", "topics"};
+const testing::FakeGvr kSubscriptions{"zroute.io", "v1alpha1", "subscriptions"};
+const testing::FakeGvr kPods{"", "v1", "pods"};
+
+bool WaitFor(const std::function<bool()>& cond, milliseconds limit = milliseconds(10000)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!cond()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return true;
+}
+
+json TopicObject(const std::string& name) {
+  return {{"apiVersion", "zroute.io/v1alpha1"}, {"kind", "Topic"}, {"metadata", {{"name", name}, {"namespace", "shop"}}}};
+}
+
+json SubscriptionObject(const std::string& name, const std::string& max_delay = "30s") {
+  return {{"apiVersion", "zroute.io/v1alpha1"},
+          {"kind", "Subscription"},
+          {"metadata", {{"name", name}, {"namespace", "shop"}}},
+          {"spec",
+           {{"topic", "orders"},
+            {"appId", name},
+            {"route", "/"},
+            {"delivery", {{"initialDelay", "200ms"}, {"maxDelay", max_delay}}}}}};
+}
+
+int HttpCode(int port, const std::string& path) {
+  httplib::Client client("127.0.0.1", port);
+  auto res = client.Get(path.c_str());
+  return res ? res->status : -1;
+}
+
+json RoutingEntries(int port) {
+  httplib::Client client("127.0.0.1", port);
+  auto res = client.Get("/v1/routing-table");
+  if (!res || res->status != 200) return json::object();
+  return json::parse(res->body, nullptr, false).value("entries", json::object());
+}
+
+class ClusterOperatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(server_.Start().ok()); }
+  void TearDown() override {
+    for (auto& op : operators_) op->Stop();
+    operators_.clear();
+    server_.Stop();
+  }
+
+  OperatorConfig Config(const std::string& identity = "", bool leader_elect = false) {
+    OperatorConfig c;
+    c.control_bind = "tcp://127.0.0.1:*";
+    c.http_port = 0;
+    c.scaling_interval = milliseconds(200);
+    kube::KubeConfig kc;
+    kc.server = server_.url();
+    kc.ns = "zroute-system";
+    c.kube = kc;
+    c.sync_timeout = milliseconds(10000);
+    c.leader_elect = leader_elect;
+    c.identity = identity;
+    c.lease_duration = milliseconds(1500);
+    c.renew_deadline = milliseconds(1000);
+    c.retry_period = milliseconds(100);
+    return c;
+  }
+  Operator& StartOperator(OperatorConfig config) {
+    operators_.push_back(std::make_unique<Operator>(std::move(config), RealClock()));
+    Status s = operators_.back()->Start();
+    EXPECT_TRUE(s.ok()) << s;
+    return *operators_.back();
+  }
+  void Create(const testing::FakeGvr& gvr, const json& object) {
+    auto reply = server_.store().Create(gvr, "shop", object);
+    ASSERT_LT(reply.code, 300) << reply.body.dump();
+  }
+  static bool HasSubscription(int port, const std::string& key) {
+    return RoutingEntries(port).contains(SubscriptionEntryKey(key));
+  }
+
+  testing::FakeKubeServer server_;
+  std::vector<std::unique_ptr<Operator>> operators_;
+};
+
+TEST_F(ClusterOperatorTest, CreatedAndDeletedResourcesReachTheRoutingTable) {
+  Create(kTopics, TopicObject("orders"));  // present before start: delivered by the initial list
+  Operator& op = StartOperator(Config());
+  int port = op.http_port();
+  EXPECT_TRUE(op.ready());
+  EXPECT_EQ(HttpCode(port, "/readyz"), 200);
+  // The control plane publishes the table on its own thread: wait for it.
+  EXPECT_TRUE(WaitFor([&] { return RoutingEntries(port).contains(TopicEntryKey("shop/orders")); }));
+  EXPECT_FALSE(op.control_endpoint().empty());
+
+  Create(kSubscriptions, SubscriptionObject("audit"));
+  EXPECT_TRUE(WaitFor([&] { return HasSubscription(port, "shop/audit"); }));
+
+  ASSERT_EQ(server_.store().Delete(kSubscriptions, "shop", "audit").code, 200);
+  EXPECT_TRUE(WaitFor([&] { return !HasSubscription(port, "shop/audit"); }));
+  EXPECT_TRUE(RoutingEntries(port).contains(TopicEntryKey("shop/orders")));
+}
+
+TEST_F(ClusterOperatorTest, InvalidObjectIsLeftOutAndOthersStillApply) {
+  Operator& op = StartOperator(Config());
+  int port = op.http_port();
+  Create(kSubscriptions, SubscriptionObject("broken", "100ms"));  // maxDelay < initialDelay
+  Create(kSubscriptions, SubscriptionObject("good"));
+  EXPECT_TRUE(WaitFor([&] { return HasSubscription(port, "shop/good"); }));
+  EXPECT_FALSE(HasSubscription(port, "shop/broken"));
+}
+
+TEST_F(ClusterOperatorTest, ConvergesAfterTheWatchExpires) {
+  // An empty fake store lists at RV "0", and a watch from "0" never expires: start non-empty.
+  Create(kTopics, TopicObject("orders"));
+  Operator& op = StartOperator(Config());
+  int port = op.http_port();
+  const std::string prefix = "/apis/zroute.io/v1alpha1/subscriptions";
+  int lists_before = server_.RequestCount("list", prefix);
+  Create(kTopics, TopicObject("moves-the-rv"));  // so the subscriptions watch's RV falls behind
+  server_.store().CompactHistory();  // the watch's RV is now too old: 410, relist
+  server_.CloseWatches();
+  // Wait for the relist first: a change made before the close takes effect could still arrive on
+  // the old stream and prove nothing about recovery.
+  ASSERT_TRUE(WaitFor([&] { return server_.RequestCount("list", prefix) > lists_before; }));
+  Create(kSubscriptions, SubscriptionObject("after-expiry"));
+  EXPECT_TRUE(WaitFor([&] { return HasSubscription(port, "shop/after-expiry"); }));
+}
+
+TEST_F(ClusterOperatorTest, ConvergesAfterTheStreamIsCut) {
+  Operator& op = StartOperator(Config());
+  int port = op.http_port();
+  ASSERT_TRUE(WaitFor([&] { return server_.ActiveWatches() >= 4; }));  // 3 resource types + pods
+  server_.CutWatches();
+  Create(kSubscriptions, SubscriptionObject("after-cut"));
+  EXPECT_TRUE(WaitFor([&] { return HasSubscription(port, "shop/after-cut"); }));
+}
+
+TEST_F(ClusterOperatorTest, ExactlyOneLeaderIsReadyAndTheOtherTakesOver) {
+  Create(kTopics, TopicObject("orders"));
+  Operator& a = StartOperator(Config("replica-a", true));
+  Operator& b = StartOperator(Config("replica-b", true));
+  ASSERT_TRUE(WaitFor([&] { return a.ready() || b.ready(); }));
+  Operator& leader = a.ready() ? a : b;
+  Operator& standby = a.ready() ? b : a;
+  EXPECT_FALSE(standby.ready());
+  EXPECT_FALSE(standby.leading());
+  EXPECT_EQ(HttpCode(standby.http_port(), "/healthz"), 200);
+  EXPECT_EQ(HttpCode(standby.http_port(), "/readyz"), 503);
+  EXPECT_EQ(HttpCode(leader.http_port(), "/readyz"), 200);
+  EXPECT_TRUE(standby.control_endpoint().empty());
+  // Still exactly one after several renewals.
+  std::this_thread::sleep_for(milliseconds(300));  // not synchronisation: lets renewals happen
+  EXPECT_NE(a.ready(), b.ready());
+
+  auto stopped = std::chrono::steady_clock::now();
+  leader.Stop();
+  EXPECT_FALSE(leader.ready());
+  // The lease is released on a clean stop, so the takeover must come within one lease duration.
+  ASSERT_TRUE(WaitFor([&] { return standby.ready(); }, milliseconds(1500)));
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped, milliseconds(1500));
+  EXPECT_TRUE(WaitFor([&] { return RoutingEntries(standby.http_port()).contains(TopicEntryKey("shop/orders")); }));
+}
+
+TEST_F(ClusterOperatorTest, LeaderThatLosesTheLeaseStopsLeaderWork) {
+  std::atomic<bool> lost{false};
+  OperatorConfig config = Config("replica-a", true);
+  config.on_leadership_lost = [&lost] { lost = true; };
+  Operator& op = StartOperator(std::move(config));
+  ASSERT_TRUE(WaitFor([&] { return op.ready(); }));
+  // Another holder takes the Lease behind our back (as after a long pause of this replica).
+  const testing::FakeGvr leases{"coordination.k8s.io", "v1", "leases"};
+  auto lease = server_.store().Get(leases, "zroute-system", "zroute-operator", "");
+  ASSERT_EQ(lease.code, 200) << lease.body.dump();
+  lease.body["spec"]["holderIdentity"] = "intruder";
+  ASSERT_EQ(server_.store().Update(leases, "zroute-system", "zroute-operator", "", lease.body).code, 200);
+  EXPECT_TRUE(WaitFor([&] { return lost.load(); }, milliseconds(5000)));
+  EXPECT_FALSE(op.leading());
+  EXPECT_FALSE(op.ready());
+  EXPECT_EQ(HttpCode(op.http_port(), "/readyz"), 503);
+  EXPECT_EQ(HttpCode(op.http_port(), "/healthz"), 200);
+}
+
+TEST(ReadyPodsTest, OnlyReadyPodsWithTheSidecarCount) {
+  json pod = {{"metadata", {{"name", "p"}, {"namespace", "shop"}}},
+              {"spec", {{"containers", json::array({{{"name", "app"}}, {{"name", "zroute-sidecar"}}})}}},
+              {"status", {{"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
+  EXPECT_TRUE(cluster::IsReadySidecarPod(pod));
+  json not_ready = pod;
+  not_ready["status"]["conditions"][0]["status"] = "False";
+  EXPECT_FALSE(cluster::IsReadySidecarPod(not_ready));
+  json no_sidecar = pod;
+  no_sidecar["spec"]["containers"] = json::array({{{"name", "app"}}});
+  EXPECT_FALSE(cluster::IsReadySidecarPod(no_sidecar));
+  no_sidecar["metadata"]["annotations"] = {{"zroute.io/injected", "true"}};
+  EXPECT_TRUE(cluster::IsReadySidecarPod(no_sidecar));
+  json native = no_sidecar;
+  native["metadata"].erase("annotations");
+  native["spec"]["initContainers"] = json::array({{{"name", "zroute-sidecar"}, {"restartPolicy", "Always"}}});
+  EXPECT_TRUE(cluster::IsReadySidecarPod(native));
+  // Hostile shapes never throw.
+  for (const json& bad : {json(), json::array(), json("pod"), json{{"spec", 3}, {"status", "x"}},
+                          json{{"spec", {{"containers", {1, 2}}}}, {"status", {{"conditions", {1}}}}}}) {
+    EXPECT_FALSE(cluster::IsReadySidecarPod(bad)) << bad.dump();
+  }
+}
+
+TEST_F(ClusterOperatorTest, ReadyPodsWatcherReportsReadySidecarPods) {
+  kube::KubeConfig kc;
+  kc.server = server_.url();
+  auto client = kube::HttpKubeClient::Create(kc, RealClock());
+  ASSERT_TRUE(client.ok()) << client.status();
+  std::mutex mu;
+  std::set<std::string> seen;
+  cluster::ReadyPodsWatcherOptions options;
+  options.coalesce = milliseconds(10);
+  cluster::ReadyPodsWatcher watcher(**client, options);
+  ASSERT_TRUE(watcher.Start([&](std::set<std::string> ready) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen = std::move(ready);
+  }).ok());
+  json pod = {{"apiVersion", "v1"},
+              {"kind", "Pod"},
+              {"metadata", {{"name", "billing-0"}, {"namespace", "shop"}, {"annotations", {{"zroute.io/injected", "true"}}}}},
+              {"spec", {{"containers", json::array({{{"name", "app"}}})}}},
+              {"status", {{"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
+  Create(kPods, pod);
+  // Like the API server, the fake ignores .status on create: the kubelet reports it separately.
+  auto created = server_.store().Get(kPods, "shop", "billing-0", "");
+  ASSERT_EQ(created.code, 200);
+  json with_status = created.body;
+  with_status["status"] = pod["status"];
+  ASSERT_EQ(server_.store().Update(kPods, "shop", "billing-0", "status", with_status).code, 200);
+  EXPECT_TRUE(WaitFor([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return seen.count("shop/billing-0") == 1;
+  }));
+  ASSERT_EQ(server_.store().Delete(kPods, "shop", "billing-0").code, 200);
+  EXPECT_TRUE(WaitFor([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return seen.empty();
+  }));
+  watcher.Stop();
+}
+
+}  // namespace
+}  // namespace zroute
