@@ -8,18 +8,14 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "common/util/binary_main.h"
 #include "common/util/flags.h"
 #include "common/util/logging.h"
 #include "operator/operator.h"
 
 int main(int argc, char** argv) {
   using namespace zroute;
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  BlockStopSignals();  // before any thread starts; the main thread waits for them below
 
   OperatorConfig c;
   std::string log_level = "info";
@@ -66,21 +62,7 @@ int main(int argc, char** argv) {
   flags.String("curve-secret", &c.curve_secret, "reserved: Secret holding the CURVE keys");
   flags.String("sidecar-image", &c.sidecar_image, "reserved: image of the injected sidecar");
   flags.String("sidecar-image-pull-policy", &c.sidecar_image_pull_policy, "reserved: pull policy of the sidecar");
-  Status s = flags.Parse(argc, argv);
-  if (flags.help_requested()) {
-    std::cout << flags.Usage();
-    return 0;
-  }
-  if (!s.ok()) {
-    std::cerr << "zroute-operator: " << s.message() << "\n";
-    return 2;
-  }
-  LogLevel level;
-  if (!ParseLogLevel(log_level, &level)) {
-    std::cerr << "zroute-operator: --log-level: unknown level '" << log_level << "'\n";
-    return 2;
-  }
-  SetLogLevel(level);
+  if (auto exit_code = ParseCommandLine(flags, "zroute-operator", argc, argv, log_level)) return *exit_code;
   if (c.webhook_cert_mode != "operator" && c.webhook_cert_mode != "external") {
     std::cerr << "zroute-operator: --webhook-cert-mode: expected operator or external\n";
     return 2;
@@ -120,13 +102,12 @@ int main(int argc, char** argv) {
   };
 
   Operator op(c, RealClock());
-  s = op.Start();
+  Status s = op.Start();
   if (!s.ok()) {
     ZR_LOG(kError, "operator", "start failed", {{"error", s.ToString()}});
     return 1;
   }
-  int sig = 0;
-  sigwait(&set, &sig);
+  int sig = WaitForStopSignal();
   ZR_LOG(kInfo, "operator", "signal received", {{"signal", sig}});
   op.Stop();
   return leadership_lost ? 1 : 0;

@@ -5,34 +5,15 @@
 #include <cstdio>
 #include <iostream>
 
+#include "common/util/binary_main.h"
 #include "common/util/flags.h"
 #include "common/util/ids.h"
 #include "common/util/logging.h"
 #include "sidecar/sidecar.h"
 
-namespace {
-
-int WaitForSignal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  int sig = 0;
-  sigwait(&set, &sig);
-  return sig;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace zroute;
-  // Block the stop signals in every thread; the main thread waits for them with sigwait.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  BlockStopSignals();  // before any thread starts; the main thread waits for them below
 
   SidecarConfig c;
   std::string log_level = "info";
@@ -63,21 +44,7 @@ int main(int argc, char** argv) {
   flags.Millis("drain-timeout", &c.drain_timeout, "how long SIGTERM waits for deliveries in progress");
   flags.String("port-file", &c.port_file, "write the bound ports here as JSON once listening");
   flags.String("log-level", &log_level, "debug, info, warn or error");
-  Status s = flags.Parse(argc, argv);
-  if (flags.help_requested()) {
-    std::cout << flags.Usage();
-    return 0;
-  }
-  if (!s.ok()) {
-    std::cerr << "zroute-sidecar: " << s.message() << "\n";
-    return 2;
-  }
-  LogLevel level;
-  if (!ParseLogLevel(log_level, &level)) {
-    std::cerr << "zroute-sidecar: --log-level: unknown level '" << log_level << "'\n";
-    return 2;
-  }
-  SetLogLevel(level);
+  if (auto exit_code = ParseCommandLine(flags, "zroute-sidecar", argc, argv, log_level)) return *exit_code;
   if (c.pod.empty()) {
     char host[256] = {0};
     gethostname(host, sizeof(host) - 1);
@@ -86,12 +53,12 @@ int main(int argc, char** argv) {
   c.sidecar_id = c.pod + "-" + c.app_id + "-" + RandomHex(4);
 
   Sidecar sidecar(c, RealClock());
-  s = sidecar.Start();
+  Status s = sidecar.Start();
   if (!s.ok()) {
     ZR_LOG(kError, "sidecar", "start failed", {{"error", s.ToString()}});
     return 1;
   }
-  int sig = WaitForSignal();
+  int sig = WaitForStopSignal();
   ZR_LOG(kInfo, "sidecar", "signal received", {{"signal", sig}});
   sidecar.Stop();
   return 0;
