@@ -100,13 +100,18 @@ Status Operator::StartLeaderWork() {
   if (config_.manifests_dir.empty()) {
     cluster::KubeResourceSourceOptions so;
     so.sync_timeout = config_.sync_timeout;
-    source_ = std::make_unique<cluster::KubeResourceSource>(*kube_, so);
+    auto source = std::make_unique<cluster::KubeResourceSource>(*kube_, so);
+    status_ = std::make_unique<cluster::StatusWriter>(*kube_, clock_, metrics_, events_, StatusWriterSources(*source));
+    source_ = std::move(source);
     ZR_RETURN_IF_ERROR(source_->Start([this](const ResourceSet& set) { OnResources(set); }));
     cluster::ReadyPodsWatcherOptions po;
     po.label_selector = config_.pod_label_selector;
     po.sync_timeout = config_.sync_timeout;
     pods_ = std::make_unique<cluster::ReadyPodsWatcher>(*kube_, po);
-    ZR_RETURN_IF_ERROR(pods_->Start([this](std::set<std::string> ready) { control_->SetReadyPods(std::move(ready)); }));
+    ZR_RETURN_IF_ERROR(pods_->Start([this](std::set<std::string> ready) {
+      control_->SetReadyPods(std::move(ready));
+      status_->EnqueueAll();
+    }));
   } else {
     source_ = std::make_unique<ManifestFolderSource>(config_.manifests_dir, config_.manifests_poll);
     ZR_RETURN_IF_ERROR(source_->Start([this](const ResourceSet& set) { OnResources(set); }));
@@ -119,6 +124,7 @@ Status Operator::StartLeaderWork() {
     control_endpoint_ = *endpoint;
   }
   metrics_.leader.With({}).Set(1);
+  if (status_) status_->Start();
   periodic_ = std::thread([this] { PeriodicLoop(); });
   leader_work_ = true;
   WritePortFile();
@@ -138,6 +144,7 @@ void Operator::StopLeaderWork() {
   }
   cv_.notify_all();
   if (periodic_.joinable()) periodic_.join();
+  if (status_) status_->Stop();  // before the caches it reads stop
   if (source_) source_->Stop();
   if (pods_) pods_->Stop();
   if (control_) control_->Stop();
@@ -189,6 +196,26 @@ void Operator::OnResources(const ResourceSet& resources) {
   for (const Status& error : scaling_->SetPolicies(resources.scaling_policies)) {
     ZR_LOG(kWarn, "scaling", "ScalingPolicy ignored", {{"error", error.ToString()}});
   }
+  if (status_) status_->EnqueueAll();
+}
+
+cluster::StatusWriterInputs Operator::StatusWriterSources(cluster::KubeResourceSource& source) {
+  cluster::KubeResourceSource* src = &source;  // outlives the writer (stopped first)
+  auto cache = [src](ResourceKind kind) -> const kube::ObjectCache& {
+    switch (kind) {
+      case ResourceKind::kTopic: return src->topics();
+      case ResourceKind::kSubscription: return src->subscriptions();
+      case ResourceKind::kScalingPolicy: break;
+    }
+    return src->scaling_policies();
+  };
+  return cluster::StatusWriterInputs{
+      .keys = [cache](ResourceKind kind) { return cache(kind).Keys(); },
+      .object = [cache](ResourceKind kind, const std::string& key) { return cache(kind).Get(key); },
+      .table = [this] { return control_->Table(); },
+      .members = [this] { return control_->Members(); },
+      .scaling = [this] { return scaling_->StatusJson(); },
+  };
 }
 
 void Operator::UpdateLagMetrics() {
@@ -229,6 +256,7 @@ void Operator::PeriodicLoop() {
     lock.unlock();
     UpdateLagMetrics();
     scaling_->Tick();
+    if (status_) status_->EnqueueAll();  // membership, ready pods and lag move without an event
     lock.lock();
   }
 }

@@ -12,7 +12,10 @@
 #include <thread>
 
 #include "common/util/clock.h"
+#include "operator/cluster/kube_resource_source.h"
 #include "operator/cluster/ready_pods_watcher.h"
+#include "operator/cluster/status_writer.h"
+#include "operator/controller/logging_event_recorder.h"
 #include "operator/controller/resource_source.h"
 #include "operator/controlplane/control_server.h"
 #include "operator/kube/kube_client.h"
@@ -86,6 +89,7 @@ class Operator {
   void LeaderLoop();
   void WritePortFile();
   void OnResources(const ResourceSet& resources);
+  cluster::StatusWriterInputs StatusWriterSources(cluster::KubeResourceSource& source);
   void PeriodicLoop();
   void UpdateLagMetrics();
 
@@ -101,6 +105,8 @@ class Operator {
   std::unique_ptr<OperatorHttp> http_;
   std::unique_ptr<kube::KubeClient> kube_;  // cluster mode
   std::unique_ptr<cluster::ReadyPodsWatcher> pods_;
+  LoggingEventRecorder events_;  // resource Events (status transitions); logged for now
+  std::unique_ptr<cluster::StatusWriter> status_;  // cluster mode, leader only
   std::unique_ptr<kube::LeaderElector> elector_;
   std::thread leader_thread_;   // with leader election: starts/stops leader work
   std::atomic<bool> leader_work_{false};

@@ -23,6 +23,13 @@ class OperatorMetrics {
   GaugeVec invalid_resources;    // {} documents rejected
   GaugeVec leader;               // {} 1 when this replica leads
   GaugeVec subscription_lag;     // {subscription} summed over publishers
+  // Status reconciles (cluster mode, leader only).
+  CounterVec reconcile_total;       // {kind, result}: kind topic|subscription|scalingpolicy, result success|error
+  HistogramVec reconcile_duration;  // {kind} seconds (use With(..., LatencyBuckets()))
+  CounterVec status_writes;         // {kind} merge patches sent to /status that succeeded
+  GaugeVec workqueue_depth;         // {queue} keys waiting
+  CounterVec workqueue_adds;        // {queue}
+  CounterVec workqueue_retries;     // {queue}
 };
 
 }  // namespace zroute

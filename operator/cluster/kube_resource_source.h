@@ -3,7 +3,8 @@
 // the whole ResourceSet after every change.
 //
 // - Objects are converted with TopicFromJson / SubscriptionFromJson / ScalingPolicyFromJson; an
-//   invalid object is logged (once per distinct error) and left out, as in standalone mode.
+//   invalid object is logged (once per distinct error) and left out of the set, as in standalone
+//   mode; the raw caches (topics() etc.) still hold it, so its status can say why.
 // - Bursts are coalesced: after the first change the source waits `coalesce` before rebuilding,
 //   so a relist of N objects yields one on_change, not N.
 // - Start() waits (up to `sync_timeout`) for all three initial lists and delivers the first set
@@ -49,6 +50,12 @@ class KubeResourceSource final : public ResourceSource {
 
   // Builds the set from the caches now (also used for the initial delivery). Any thread.
   ResourceSet Snapshot();
+
+  // The raw objects as listed/watched, invalid ones included (with their metadata and current
+  // .status), for the status writer. Any thread; valid for the source's lifetime.
+  const kube::ObjectCache& topics() const { return topics_.cache; }
+  const kube::ObjectCache& subscriptions() const { return subscriptions_.cache; }
+  const kube::ObjectCache& scaling_policies() const { return policies_.cache; }
 
  private:
   struct Watched {
