@@ -12,6 +12,7 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kQueue = "status";
+constexpr Duration kTableWait = std::chrono::milliseconds(100);
 constexpr ResourceKind kKinds[] = {ResourceKind::kTopic, ResourceKind::kSubscription, ResourceKind::kScalingPolicy};
 
 const kube::GroupVersionResource& GvrOf(ResourceKind kind) {
@@ -96,10 +97,10 @@ void StatusWriter::Run() {
       queue_.Done(*key);
       continue;  // drain without writing: leadership is over
     }
-    if (Process(*key)) {
-      queue_.Forget(*key);
-    } else {
-      queue_.AddRateLimited(*key);
+    switch (Process(*key)) {
+      case Outcome::kDone: queue_.Forget(*key); break;
+      case Outcome::kRetry: queue_.AddRateLimited(*key); break;
+      case Outcome::kWaitForTable: queue_.AddAfter(*key, kTableWait); break;
     }
     queue_.Done(*key);
     ExportQueueMetrics();
@@ -134,10 +135,10 @@ void StatusWriter::RefreshWorld() {
   }
 }
 
-bool StatusWriter::Process(const std::string& queue_key) {
+StatusWriter::Outcome StatusWriter::Process(const std::string& queue_key) {
   auto slash = queue_key.find('/');
   auto kind = ParseKind(queue_key.substr(0, slash));
-  if (!kind || slash == std::string::npos) return true;  // not ours: nothing to retry
+  if (!kind || slash == std::string::npos) return Outcome::kDone;  // not ours: nothing to retry
   const std::string object_key = queue_key.substr(slash + 1);
   const char* label = KindLabel(*kind);
   const MonoTime started = clock_.Now();
@@ -145,7 +146,7 @@ bool StatusWriter::Process(const std::string& queue_key) {
     metrics_.reconcile_total.With({label, ok ? "success" : "error"}).Increment();
     metrics_.reconcile_duration.With({label}, LatencyBuckets())
         .Observe(std::chrono::duration<double>(clock_.Now() - started).count());
-    return ok;
+    return ok ? Outcome::kDone : Outcome::kRetry;
   };
 
   std::optional<json> object = inputs_.object(*kind, object_key);
@@ -171,6 +172,10 @@ bool StatusWriter::Process(const std::string& queue_key) {
   in.kind = *kind;
   in.object = &*object;
   in.validation = Validate(*kind, *object);
+  if (!TableReflects(*kind, *object, in.validation, world_.table.get())) {
+    epoch_.fetch_add(1);  // look at a newer table next time
+    return Outcome::kWaitForTable;
+  }
   in.table = world_.table.get();
   in.members = &world_.members;
   in.lag = &world_.lag;

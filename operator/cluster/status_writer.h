@@ -11,6 +11,8 @@
 // - The cache lags behind our own writes until the watch event arrives. The writer remembers what
 //   it wrote together with the resourceVersion it wrote over; while the cache still shows that
 //   resourceVersion, the written status counts as current (no second, identical write).
+// - While the routing table does not reflect a valid object's generation yet (TableReflects), the
+//   key waits (AddAfter 100 ms) and nothing is computed: no status from a half-updated world.
 // - 404 → the object is gone: forget it. Any other failure (409, 429, 5xx, transport) → retried
 //   with backoff (AddRateLimited); counted as result="error".
 // - After a successful write, transitions get an Event (TransitionEvents): Invalid,
@@ -91,9 +93,9 @@ class StatusWriter {
     nlohmann::json status;
   };
 
+  enum class Outcome { kDone, kRetry, kWaitForTable };
   void Run();
-  // Reconciles one queue key; returns false when it must be retried.
-  bool Process(const std::string& queue_key);
+  Outcome Process(const std::string& queue_key);
   void RefreshWorld();
   void ExportQueueMetrics();
 

@@ -240,6 +240,20 @@ json ComputeStatus(const StatusInputs& in) {
   return json::object();
 }
 
+bool TableReflects(ResourceKind kind, const json& object, const Status& validation, const RoutingTable* table) {
+  if (!validation.ok() || kind == ResourceKind::kScalingPolicy) return true;
+  if (!table) return false;
+  const json& meta = Object(object, "metadata");
+  const std::string key = String(meta, "namespace") + "/" + String(meta, "name");
+  const int64_t generation = Int(meta, "generation");
+  if (kind == ResourceKind::kTopic) {
+    const Topic* t = table->FindTopic(key);
+    return t && t->meta.generation == generation;
+  }
+  const Subscription* s = table->FindSubscription(key);
+  return s && s->meta.generation == generation;
+}
+
 std::map<std::string, double> SubscriptionLag(const std::vector<Member>& members) {
   std::map<std::string, double> lag;
   for (const Member& m : members) {

@@ -83,6 +83,12 @@ struct StatusInputs {
 // The desired `.status` object. REQUIRES: inputs.object non-null.
 nlohmann::json ComputeStatus(const StatusInputs& inputs);
 
+// False while the control plane's table has not caught up with a valid Topic or Subscription yet
+// (absent, or built from another metadata.generation): the table is rebuilt asynchronously after
+// each resource change, and a status computed from the old one would flap (e.g. TopicNotFound for
+// a topic created together with the subscription). Always true for invalid objects and policies.
+bool TableReflects(ResourceKind kind, const nlohmann::json& object, const Status& validation, const RoutingTable* table);
+
 // Lag summed per subscription ("ns/name") over every member's load report (backlog in publishers'
 // outboxes). Malformed entries are skipped.
 std::map<std::string, double> SubscriptionLag(const std::vector<Member>& members);

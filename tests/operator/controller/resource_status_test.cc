@@ -210,6 +210,22 @@ TEST_F(ResourceStatusTest, LagIsSummedOverPublishersAndRounded) {
   EXPECT_EQ(topic_status["subscriptions"], 1);
 }
 
+TEST(TableReflectsTest, WaitsForTheTableToCatchUpWithValidObjects) {
+  json topic = TopicObject("orders", 2), sub = SubscriptionObject("billing", "orders", 2);
+  RoutingTable empty = Table({}, {});
+  EXPECT_FALSE(TableReflects(ResourceKind::kTopic, topic, Status::OK(), &empty));
+  EXPECT_FALSE(TableReflects(ResourceKind::kSubscription, sub, Status::OK(), nullptr));
+  json old_topic = TopicObject("orders", 1), old_sub = SubscriptionObject("billing", "orders", 1);
+  RoutingTable old = Table({old_topic, old_sub}, {});
+  EXPECT_FALSE(TableReflects(ResourceKind::kSubscription, sub, Status::OK(), &old));  // older generation
+  RoutingTable current = Table({topic, sub}, {});
+  EXPECT_TRUE(TableReflects(ResourceKind::kTopic, topic, Status::OK(), &current));
+  EXPECT_TRUE(TableReflects(ResourceKind::kSubscription, sub, Status::OK(), &current));
+  // Invalid objects and policies are never in the table: nothing to wait for.
+  EXPECT_TRUE(TableReflects(ResourceKind::kSubscription, sub, Status::InvalidArgument("x"), &empty));
+  EXPECT_TRUE(TableReflects(ResourceKind::kScalingPolicy, json::object(), Status::OK(), nullptr));
+}
+
 TEST(RoundForStatusTest, StepsAreOneTwoFive) {
   EXPECT_EQ(RoundForStatus(0), 0);
   EXPECT_EQ(RoundForStatus(0.9), 0);
