@@ -16,14 +16,19 @@ Operator::Operator(OperatorConfig config, Clock& clock) : config_(std::move(conf
 Operator::~Operator() { Stop(); }
 
 Status Operator::Start() {
-  ZR_RETURN_IF_ERROR(StartCommon());
   const bool cluster = config_.manifests_dir.empty();
   if (cluster) {
     if (!config_.kube) return Status::InvalidArgument("cluster mode needs a Kubernetes configuration");
     auto client = kube::HttpKubeClient::Create(*config_.kube, clock_);
     if (!client.ok()) return client.status();
     kube_ = std::move(client).value();
+    cluster::KubeEventRecorderOptions eo;
+    eo.instance = Identity();
+    kube_events_ = std::make_unique<cluster::KubeEventRecorder>(*kube_, clock_, eo);
+    scaling_kube_events_ = std::make_unique<scaling::ScalingEventForwarder>(*kube_events_);
+    scale_target_ = std::make_unique<cluster::KubeScaleTarget>(*kube_);
   }
+  ZR_RETURN_IF_ERROR(StartCommon());
 
   OperatorHttp::Hooks hooks;
   hooks.ready = [this] { return ready(); };
@@ -37,12 +42,7 @@ Status Operator::Start() {
     kube::LeaderElectionConfig le;
     le.lease_namespace = config_.lease_namespace.empty() ? config_.kube->ns : config_.lease_namespace;
     le.lease_name = config_.lease_name;
-    le.identity = config_.identity;
-    if (le.identity.empty()) {
-      char host[256] = {};
-      gethostname(host, sizeof(host) - 1);
-      le.identity = std::string(host) + "-" + std::to_string(getpid());
-    }
+    le.identity = Identity();
     le.lease_duration = config_.lease_duration;
     le.renew_deadline = config_.renew_deadline;
     le.retry_period = config_.retry_period;
@@ -76,8 +76,11 @@ Status Operator::StartCommon() {
   ControlServerOptions options;
   options.bind = config_.control_bind;
   options.heartbeat_timeout = config_.heartbeat_timeout;
+  // Cluster: events to the API and a real scale target; standalone: log lines, hints only.
+  scaling::ScalingEventRecorder& events =
+      scaling_kube_events_ ? static_cast<scaling::ScalingEventRecorder&>(*scaling_kube_events_) : scaling_events_;
   scaling_ = std::make_unique<scaling::ScalingService>(
-      clock_, metrics_.metrics(), scaling_events_, /*target=*/nullptr,
+      clock_, metrics_.metrics(), events, scale_target_.get(),
       scaling::ScalingServiceOptions{.staleness_timeout = config_.heartbeat_timeout});
   control_ = std::make_unique<ControlServer>(clock_, options, metrics_);
   control_->SetObserver(ControlServer::MembershipObserver{
@@ -101,7 +104,9 @@ Status Operator::StartLeaderWork() {
     cluster::KubeResourceSourceOptions so;
     so.sync_timeout = config_.sync_timeout;
     auto source = std::make_unique<cluster::KubeResourceSource>(*kube_, so);
-    status_ = std::make_unique<cluster::StatusWriter>(*kube_, clock_, metrics_, events_, StatusWriterSources(*source));
+    // Status transitions become Kubernetes Events (the recorder exists whenever the client does).
+    EventRecorder& events = kube_events_ ? static_cast<EventRecorder&>(*kube_events_) : events_;
+    status_ = std::make_unique<cluster::StatusWriter>(*kube_, clock_, metrics_, events, StatusWriterSources(*source));
     source_ = std::move(source);
     ZR_RETURN_IF_ERROR(source_->Start([this](const ResourceSet& set) { OnResources(set); }));
     cluster::ReadyPodsWatcherOptions po;
@@ -174,6 +179,13 @@ void Operator::LeaderLoop() {
   if (config_.on_leadership_lost) config_.on_leadership_lost();
 }
 
+std::string Operator::Identity() const {
+  if (!config_.identity.empty()) return config_.identity;
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return std::string(host) + "-" + std::to_string(getpid());
+}
+
 std::string Operator::control_endpoint() const {
   std::lock_guard<std::mutex> lock(mu_);
   return control_endpoint_;
@@ -193,6 +205,11 @@ void Operator::WritePortFile() {
 
 void Operator::OnResources(const ResourceSet& resources) {
   control_->SetResources(resources);
+  if (scaling_kube_events_) {
+    std::map<std::string, std::string> uids;
+    for (const auto& policy : resources.scaling_policies) uids[policy.meta.Key()] = policy.meta.uid;
+    scaling_kube_events_->SetPolicyUids(std::move(uids));
+  }
   for (const Status& error : scaling_->SetPolicies(resources.scaling_policies)) {
     ZR_LOG(kWarn, "scaling", "ScalingPolicy ignored", {{"error", error.ToString()}});
   }
@@ -272,6 +289,7 @@ void Operator::Stop() {
   if (leader_thread_.joinable()) leader_thread_.join();
   if (http_) http_->Stop();
   StopLeaderWork();
+  if (kube_events_) kube_events_->Stop();
   // Only now give up the Lease: a successor must not start while our control plane still runs.
   if (elector_) elector_->Stop();
   ZR_LOG(kInfo, "operator", "stopped");

@@ -13,6 +13,8 @@
 
 #include "common/util/clock.h"
 #include "operator/cluster/kube_resource_source.h"
+#include "operator/cluster/kube_event_recorder.h"
+#include "operator/cluster/kube_scale_target.h"
 #include "operator/cluster/ready_pods_watcher.h"
 #include "operator/cluster/status_writer.h"
 #include "operator/controller/logging_event_recorder.h"
@@ -24,6 +26,7 @@
 #include "operator/operator_http.h"
 #include "operator/operator_metrics.h"
 #include "operator/scaling/logging_event_recorder.h"
+#include "operator/scaling/scaling_event_forwarder.h"
 #include "operator/scaling/scaling_service.h"
 
 namespace zroute {
@@ -88,6 +91,8 @@ class Operator {
   void StopLeaderWork();
   void LeaderLoop();
   void WritePortFile();
+  // This replica's name in the Lease and in Events: config_.identity, or hostname + pid.
+  std::string Identity() const;
   void OnResources(const ResourceSet& resources);
   cluster::StatusWriterInputs StatusWriterSources(cluster::KubeResourceSource& source);
   void PeriodicLoop();
@@ -96,16 +101,21 @@ class Operator {
   OperatorConfig config_;
   Clock& clock_;
   OperatorMetrics metrics_;
-  scaling::LoggingEventRecorder scaling_events_;
+  scaling::LoggingEventRecorder scaling_events_;  // standalone
+  std::unique_ptr<kube::KubeClient> kube_;  // cluster mode
+  // Cluster mode: Kubernetes Events, and /scale for ScalingPolicies in mode apply. Created with the
+  // client, before the scaling service that uses them.
+  std::unique_ptr<cluster::KubeEventRecorder> kube_events_;
+  std::unique_ptr<scaling::ScalingEventForwarder> scaling_kube_events_;
+  std::unique_ptr<cluster::KubeScaleTarget> scale_target_;
   // Standalone: no scale target, hints only. Created in Start() before the control server and
   // the source, so that every load report and policy set finds it.
   std::unique_ptr<scaling::ScalingService> scaling_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<ResourceSource> source_;
   std::unique_ptr<OperatorHttp> http_;
-  std::unique_ptr<kube::KubeClient> kube_;  // cluster mode
   std::unique_ptr<cluster::ReadyPodsWatcher> pods_;
-  LoggingEventRecorder events_;  // resource Events (status transitions); logged for now
+  LoggingEventRecorder events_;  // resource Events when no Kubernetes recorder exists
   std::unique_ptr<cluster::StatusWriter> status_;  // cluster mode, leader only
   std::unique_ptr<kube::LeaderElector> elector_;
   std::thread leader_thread_;   // with leader election: starts/stops leader work

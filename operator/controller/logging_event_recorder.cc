@@ -6,15 +6,12 @@ namespace zroute {
 
 void LoggingEventRecorder::Record(const InvolvedObject& object, EventType type, const std::string& reason,
                                   const std::string& message) {
-  const nlohmann::json fields = {{"kind", object.kind},
-                                 {"object", object.namespace_ + "/" + object.name},
-                                 {"type", type == EventType::kWarning ? "Warning" : "Normal"},
-                                 {"reason", reason},
-                                 {"message", message}};
+  const std::string where = object.namespace_.empty() ? object.name : object.namespace_ + "/" + object.name;
+  const nlohmann::json fields = {{"object", object.kind + " " + where}, {"reason", reason}, {"message", message}};
   if (type == EventType::kWarning) {
-    ZR_LOG(kWarn, "event", reason, fields);
+    ZR_LOG(kWarn, "events", reason, fields);
   } else {
-    ZR_LOG(kInfo, "event", reason, fields);
+    ZR_LOG(kInfo, "events", reason, fields);
   }
 }
 

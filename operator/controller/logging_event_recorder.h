@@ -1,7 +1,7 @@
-// LoggingEventRecorder: an EventRecorder that writes each event as one structured log line
-// (component "event"): Normal at info, Warning at warn, with the object, reason and message.
-// Used where no Kubernetes Event API is wired (standalone mode; cluster mode until the Kubernetes
-// recorder replaces it). Threads: thread-safe (logging is). Stateless.
+// LoggingEventRecorder: the EventRecorder of standalone mode, where there is no Event API. Each
+// event is one structured log line (component "events"): Normal at info, Warning at warn, with the
+// object, reason and message as fields. No rate limiting or aggregation.
+// Threads: thread-safe (logging is). Stateless.
 #pragma once
 
 #include "operator/controller/event_recorder.h"

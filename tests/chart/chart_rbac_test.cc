@@ -41,8 +41,9 @@ struct ContractRow {
 };
 
 // What the operator needs, by job: reading the zroute.io resources and writing their status
-// (controllers), pods (membership), events, the webhook's caBundle, the scale subresource
-// (ScalingPolicy mode apply), the leader Lease and its own Secrets (webhook certificate, CURVE).
+// (controllers), pods (membership), core/v1 events (create, then patch the count of a repeat), the
+// webhook's caBundle, the scale subresource (ScalingPolicy: read; mode apply: merge-patch), the
+// leader Lease and its own Secrets (webhook certificate, CURVE).
 const std::vector<ContractRow>& Contract() {
   static const std::vector<ContractRow> rows{
       {"ClusterRole", "zroute.io", {"topics", "subscriptions", "scalingpolicies"}, {"get", "list", "watch"}},
@@ -52,9 +53,8 @@ const std::vector<ContractRow>& Contract() {
        {"get", "update", "patch"}},
       {"ClusterRole", "", {"pods"}, {"get", "list", "watch"}},
       {"ClusterRole", "", {"events"}, {"create", "patch"}},
-      {"ClusterRole", "events.k8s.io", {"events"}, {"create", "patch"}},
       {"ClusterRole", "admissionregistration.k8s.io", {"mutatingwebhookconfigurations"}, {"get", "patch"}},
-      {"ClusterRole", "apps", {"deployments/scale", "statefulsets/scale"}, {"get", "patch", "update"}},
+      {"ClusterRole", "apps", {"deployments/scale", "statefulsets/scale"}, {"get", "patch"}},
       {"Role", "coordination.k8s.io", {"leases"}, {"get", "create", "update"}},
       {"Role", "", {"secrets"}, {"get", "create", "update"}},
   };

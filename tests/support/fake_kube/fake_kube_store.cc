@@ -58,6 +58,18 @@ json ScaleOf(const json& obj) {
     if (st.contains("replicas")) scale["status"]["replicas"] = st["replicas"];
     if (st.contains("selector")) scale["status"]["selector"] = st["selector"];
   }
+  // Deployments and StatefulSets have no status.selector: their Scale shows spec.selector as a
+  // selector string ("app=billing,tier=web"). The fake renders matchLabels only.
+  if (!scale["status"].contains("selector") && obj.contains("spec") && obj["spec"].is_object() &&
+      obj["spec"].contains("selector") && obj["spec"]["selector"].is_object() &&
+      obj["spec"]["selector"].contains("matchLabels") && obj["spec"]["selector"]["matchLabels"].is_object()) {
+    std::string selector;
+    for (const auto& [k, v] : obj["spec"]["selector"]["matchLabels"].items()) {
+      if (!v.is_string()) continue;
+      selector += (selector.empty() ? "" : ",") + k + "=" + v.get<std::string>();
+    }
+    scale["status"]["selector"] = selector;
+  }
   return scale;
 }
 

@@ -301,6 +301,29 @@ TEST_F(FakeKubeTest, ScaleSubresourceReadsAndWritesReplicas) {
   EXPECT_EQ(Call("PATCH", deployments + "/d/scale", {{"spec", {{"replicas", -1}}}}, "application/merge-patch+json").code, 422);
 }
 
+TEST_F(FakeKubeTest, ScaleOfDeploymentShowsStatusReplicasAndSpecSelector) {
+  const std::string deployments = "/apis/apps/v1/namespaces/ns1/deployments";
+  Call("POST", deployments,
+       {{"metadata", {{"name", "d"}}},
+        {"spec", {{"replicas", 3}, {"selector", {{"matchLabels", {{"app", "billing"}, {"tier", "web"}}}}}}}});
+  auto status = Call("PUT", deployments + "/d/status",
+                     {{"metadata", {{"name", "d"}}}, {"status", {{"replicas", 2}, {"readyReplicas", 2}}}});
+  ASSERT_EQ(status.code, 200);
+  auto scale = Call("GET", deployments + "/d/scale");
+  ASSERT_EQ(scale.code, 200);
+  EXPECT_EQ(scale.body["apiVersion"], "autoscaling/v1");
+  EXPECT_EQ(scale.body["spec"]["replicas"], 3);
+  EXPECT_EQ(scale.body["status"]["replicas"], 2);
+  EXPECT_EQ(scale.body["status"]["selector"], "app=billing,tier=web");
+  // A write to /scale changes spec.replicas only: status and selector stay.
+  auto patched = Call("PATCH", deployments + "/d/scale", {{"spec", {{"replicas", 4}}}}, "application/merge-patch+json");
+  ASSERT_EQ(patched.code, 200);
+  auto d = Call("GET", deployments + "/d");
+  EXPECT_EQ(d.body["spec"]["replicas"], 4);
+  EXPECT_EQ(d.body["status"]["replicas"], 2);
+  EXPECT_EQ(d.body["spec"]["selector"]["matchLabels"]["tier"], "web");
+}
+
 TEST_F(FakeKubeTest, ClusterWideListAndWatchSpanNamespaces) {
   const std::string all = "/apis/example.zroute.io/v1/widgets";
   std::string rv = server_.store().CurrentResourceVersion();
