@@ -24,11 +24,10 @@ int main(int argc, char** argv) {
               "current over ZeroMQ, and computes autoscaling hints from the sidecars' backlog.\n"
               "Standalone mode: --manifests DIR reads the resources from YAML files instead of Kubernetes.\n"
               "Cluster mode (no --manifests): watches the Kubernetes API with the pod's service account,\n"
-              "or with --kubeconfig FILE.\n"
-              "Reserved flags (accepted and stored, NOT acted on in this build; the admission webhook and\n"
-              "CURVE key wiring come later): --webhook-port, --control-endpoint, --webhook-config-name,\n"
-              "--webhook-service, --webhook-secret, --webhook-cert-mode, --curve-secret, --sidecar-image,\n"
-              "--sidecar-image-pull-policy.");
+              "or with --kubeconfig FILE. With --webhook-port, every replica also serves the sidecar-injection\n"
+              "admission webhook over HTTPS (docs/injection.md: certificates).\n"
+              "Reserved flag (accepted and stored, NOT acted on in this build; CURVE key wiring comes later):\n"
+              "--curve-secret.");
   std::string kubeconfig, kube_context;
   int metrics_port = -1, control_port = -1;
   flags.String("manifests", &c.manifests_dir, "standalone mode: folder of resource YAML files (re-read on change)");
@@ -53,18 +52,29 @@ int main(int argc, char** argv) {
   flags.Int("metrics-port", &metrics_port,
             "serve health, metrics and admin HTTP on this port on all interfaces (overrides --http-port/--http-host)");
   flags.Int("control-port", &control_port, "bind the control endpoint to tcp://*:PORT (overrides --control-bind)");
-  flags.Int("webhook-port", &c.webhook_port, "reserved: admission webhook port (not served in this build)");
-  flags.String("control-endpoint", &c.control_endpoint, "reserved: control address given to injected sidecars");
-  flags.String("webhook-config-name", &c.webhook_config_name, "reserved: MutatingWebhookConfiguration to patch");
-  flags.String("webhook-service", &c.webhook_service, "reserved: Service fronting the webhook");
-  flags.String("webhook-secret", &c.webhook_secret, "reserved: Secret holding the webhook certificate");
-  flags.String("webhook-cert-mode", &c.webhook_cert_mode, "reserved: operator (self-managed) or external");
+  flags.Int("webhook-port", &c.webhook_port,
+            "cluster mode: serve the admission webhook (HTTPS) on this port on all interfaces (default: no webhook)");
+  flags.String("control-endpoint", &c.control_endpoint, "control address given to injected sidecars (--operator)");
+  flags.String("webhook-config-name", &c.webhook_config_name,
+               "MutatingWebhookConfiguration whose caBundle the operator keeps (cert mode operator)");
+  flags.String("webhook-service", &c.webhook_service, "Service fronting the webhook: the certificate names <svc>.<ns>.svc");
+  flags.String("webhook-secret", &c.webhook_secret,
+               "Secret (in the operator's namespace) holding the webhook certificate (tls.crt, tls.key)");
+  flags.String("webhook-cert-mode", &c.webhook_cert_mode,
+               "operator: the leader keeps a CA and serving certificate in the Secret and patches caBundle; "
+               "external: the Secret and caBundle come from elsewhere (cert-manager), only read");
+  flags.Millis("webhook-cert-reload", &c.webhook_cert_reload, "how often every replica re-reads the Secret");
+  flags.Millis("webhook-cert-check", &c.webhook_cert_check, "how often the leader checks the certificates for renewal");
   flags.String("curve-secret", &c.curve_secret, "reserved: Secret holding the CURVE keys");
-  flags.String("sidecar-image", &c.sidecar_image, "reserved: image of the injected sidecar");
-  flags.String("sidecar-image-pull-policy", &c.sidecar_image_pull_policy, "reserved: pull policy of the sidecar");
+  flags.String("sidecar-image", &c.sidecar_image, "image of the injected sidecar");
+  flags.String("sidecar-image-pull-policy", &c.sidecar_image_pull_policy, "imagePullPolicy of the injected sidecar");
   if (auto exit_code = ParseCommandLine(flags, "zroute-operator", argc, argv, log_level)) return *exit_code;
   if (c.webhook_cert_mode != "operator" && c.webhook_cert_mode != "external") {
     std::cerr << "zroute-operator: --webhook-cert-mode: expected operator or external\n";
+    return 2;
+  }
+  if (c.webhook_port > 65535) {
+    std::cerr << "zroute-operator: --webhook-port: out of range\n";
     return 2;
   }
   if (metrics_port >= 0) {

@@ -27,6 +27,7 @@ Status Operator::Start() {
     kube_events_ = std::make_unique<cluster::KubeEventRecorder>(*kube_, clock_, eo);
     scaling_kube_events_ = std::make_unique<scaling::ScalingEventForwarder>(*kube_events_);
     scale_target_ = std::make_unique<cluster::KubeScaleTarget>(*kube_);
+    ZR_RETURN_IF_ERROR(StartWebhook());
   }
   ZR_RETURN_IF_ERROR(StartCommon());
 
@@ -98,6 +99,32 @@ Status Operator::StartCommon() {
   return Status::OK();
 }
 
+Status Operator::StartWebhook() {
+  if (config_.webhook_port < 0) return Status::OK();
+  cluster::WebhookHostOptions o;
+  if (config_.webhook_cert_mode == "external") {
+    o.cert_mode = cluster::WebhookCertMode::kExternal;
+  } else if (config_.webhook_cert_mode != "operator") {
+    return Status::InvalidArgument("webhook cert mode must be operator or external, not " + config_.webhook_cert_mode);
+  }
+  o.ns = config_.kube->ns;
+  o.secret_name = config_.webhook_secret;
+  o.config_name = config_.webhook_config_name;
+  o.service_name = config_.webhook_service;
+  if (!config_.sidecar_image.empty()) o.injector.sidecar_image = config_.sidecar_image;
+  o.injector.image_pull_policy = config_.sidecar_image_pull_policy;
+  if (!config_.control_endpoint.empty()) o.injector.operator_address = config_.control_endpoint;
+  o.server.host = config_.webhook_host;
+  o.server.port = config_.webhook_port;
+  o.certificates = config_.webhook_certificates;
+  o.ensure_interval = config_.webhook_cert_check;
+  o.reload_interval = config_.webhook_cert_reload;
+  // Without leader election this replica is the only one: it manages the certificates as soon as
+  // its leader work runs (StartLeaderWork wakes the host).
+  webhook_ = std::make_unique<cluster::WebhookHost>(*kube_, clock_, std::move(o), [this] { return leader_work_.load(); });
+  return webhook_->Start();
+}
+
 Status Operator::StartLeaderWork() {
   // Resources first, so the first sidecar to register gets a complete table.
   if (config_.manifests_dir.empty()) {
@@ -132,6 +159,7 @@ Status Operator::StartLeaderWork() {
   if (status_) status_->Start();
   periodic_ = std::thread([this] { PeriodicLoop(); });
   leader_work_ = true;
+  if (webhook_) webhook_->Wake();  // manage the webhook certificates now, not at the next poll
   WritePortFile();
   ZR_LOG(kInfo, "operator", "started",
          {{"mode", config_.manifests_dir.empty() ? "cluster" : "standalone"},
@@ -191,7 +219,9 @@ std::string Operator::control_endpoint() const {
   return control_endpoint_;
 }
 
-bool Operator::ready() const { return leader_work_.load() && control_ && control_->has_resources(); }
+bool Operator::ready() const {
+  return leader_work_.load() && control_ && control_->has_resources() && (!webhook_ || webhook_->serving());
+}
 
 void Operator::WritePortFile() {
   if (config_.port_file.empty()) return;
@@ -288,6 +318,7 @@ void Operator::Stop() {
   cv_.notify_all();
   if (leader_thread_.joinable()) leader_thread_.join();
   if (http_) http_->Stop();
+  if (webhook_) webhook_->Stop();
   StopLeaderWork();
   if (kube_events_) kube_events_->Stop();
   // Only now give up the Lease: a successor must not start while our control plane still runs.

@@ -18,6 +18,7 @@
 #include "operator/cluster/ready_pods_watcher.h"
 #include "operator/cluster/status_writer.h"
 #include "operator/controller/logging_event_recorder.h"
+#include "operator/cluster/webhook_host.h"
 #include "operator/controller/resource_source.h"
 #include "operator/controlplane/control_server.h"
 #include "operator/kube/kube_client.h"
@@ -57,13 +58,19 @@ struct OperatorConfig {
   // stopped and cannot resume in this process; main() exits so the pod restarts as a candidate.
   std::function<void()> on_leadership_lost;
 
-  // Reserved: parsed and stored, not acted on yet (webhook and CURVE wiring come later).
-  int webhook_port = 9443;
-  std::string control_endpoint;  // the address injected sidecars will be given
+  // Cluster mode, admission webhook (every replica serves it; see cluster/webhook_host.h).
+  int webhook_port = -1;         // < 0: no webhook; 0: any free port (tests)
+  std::string webhook_host = "0.0.0.0";
+  std::string control_endpoint;  // the address injected sidecars are given ("": the injector's default)
   std::string webhook_config_name, webhook_service, webhook_secret;
-  std::string webhook_cert_mode = "operator";
-  std::string curve_secret;
+  std::string webhook_cert_mode = "operator";  // or "external" (cert-manager writes the Secret)
   std::string sidecar_image, sidecar_image_pull_policy = "IfNotPresent";
+  std::chrono::milliseconds webhook_cert_check{3600 * 1000};  // leader: CertificateManager::EnsureFresh
+  std::chrono::milliseconds webhook_cert_reload{10000};       // every replica: re-read the Secret
+  webhook::CertificateManagerOptions webhook_certificates;    // validity and renewal windows
+
+  // Reserved: parsed and stored, not acted on yet (CURVE wiring comes later).
+  std::string curve_secret;
 };
 
 class Operator {
@@ -81,12 +88,15 @@ class Operator {
   // "" until the control plane listens (with leader election: until this replica leads).
   std::string control_endpoint() const;
   int http_port() const { return http_port_; }
+  // The webhook's bound port once it serves (it needs a certificate first), else 0.
+  int webhook_port() const { return webhook_ ? webhook_->port() : 0; }
   // True while this replica runs the resource source and the control plane.
   bool leading() const { return leader_work_.load(); }
   bool ready() const;
 
  private:
   Status StartCommon();
+  Status StartWebhook();
   Status StartLeaderWork();
   void StopLeaderWork();
   void LeaderLoop();
@@ -118,6 +128,7 @@ class Operator {
   LoggingEventRecorder events_;  // resource Events when no Kubernetes recorder exists
   std::unique_ptr<cluster::StatusWriter> status_;  // cluster mode, leader only
   std::unique_ptr<kube::LeaderElector> elector_;
+  std::unique_ptr<cluster::WebhookHost> webhook_;  // cluster mode with a webhook port
   std::thread leader_thread_;   // with leader election: starts/stops leader work
   std::atomic<bool> leader_work_{false};
   std::string control_endpoint_;  // guarded by mu_
