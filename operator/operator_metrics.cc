@@ -22,6 +22,7 @@ OperatorMetrics::OperatorMetrics()
       resources(Gauge(metrics_, "zroute_operator_resources", "Valid resources loaded, by kind."), {"kind"}),
       invalid_resources(Gauge(metrics_, "zroute_operator_invalid_resources", "Resource documents rejected as invalid."), {}),
       leader(Gauge(metrics_, "zroute_operator_leader", "1 when this operator replica is the leader."), {}),
-      subscription_lag(Gauge(metrics_, "zroute_subscription_lag_events", "Events published and not yet acknowledged, summed over publishers."), {"subscription"}) {}
+      subscription_lag(Gauge(metrics_, "zroute_subscription_lag_events", "Events published and not yet acknowledged, summed over publishers."), {"subscription"}),
+      events(Counter(metrics_, "zroute_operator_events_total", "Kubernetes Events recorded, by result (created, patched, rate_limited, queue_full, failed, discarded)."), {"result"}) {}
 
 }  // namespace zroute

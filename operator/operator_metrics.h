@@ -23,6 +23,7 @@ class OperatorMetrics {
   GaugeVec invalid_resources;    // {} documents rejected
   GaugeVec leader;               // {} 1 when this replica leads
   GaugeVec subscription_lag;     // {subscription} summed over publishers
+  CounterVec events;             // {result} Kubernetes Events: created, patched, or why dropped
 };
 
 }  // namespace zroute
