@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
             "serve health, metrics and admin HTTP on this port on all interfaces (overrides --http-port/--http-host)");
   flags.Int("control-port", &control_port, "bind the control endpoint to tcp://*:PORT (overrides --control-bind)");
   flags.Int("webhook-port", &c.webhook_port,
-            "cluster mode: serve the admission webhook (HTTPS) on this port on all interfaces (default: no webhook)");
+            "cluster mode: serve the admission webhook (HTTPS) on this port on all interfaces (negative: no webhook)");
   flags.String("control-endpoint", &c.control_endpoint, "control address given to injected sidecars (--operator)");
   flags.String("webhook-config-name", &c.webhook_config_name,
                "MutatingWebhookConfiguration whose caBundle the operator keeps (cert mode operator)");

@@ -24,6 +24,7 @@ Status Operator::Start() {
     kube_ = std::move(client).value();
     cluster::KubeEventRecorderOptions eo;
     eo.instance = Identity();
+    eo.results = &metrics_.events;
     kube_events_ = std::make_unique<cluster::KubeEventRecorder>(*kube_, clock_, eo);
     scaling_kube_events_ = std::make_unique<scaling::ScalingEventForwarder>(*kube_events_);
     scale_target_ = std::make_unique<cluster::KubeScaleTarget>(*kube_);

@@ -31,6 +31,7 @@ OperatorMetrics::OperatorMetrics()
       status_writes(Counter(metrics_, "zroute_operator_status_writes_total", "Status subresource patches written, by resource kind."), {"kind"}),
       workqueue_depth(Gauge(metrics_, "zroute_operator_workqueue_depth", "Keys waiting in the work queue."), {"queue"}),
       workqueue_adds(Counter(metrics_, "zroute_operator_workqueue_adds_total", "Keys added to the work queue (after de-duplication)."), {"queue"}),
-      workqueue_retries(Counter(metrics_, "zroute_operator_workqueue_retries_total", "Keys re-queued with backoff after a failed reconcile."), {"queue"}) {}
+      workqueue_retries(Counter(metrics_, "zroute_operator_workqueue_retries_total", "Keys re-queued with backoff after a failed reconcile."), {"queue"}),
+      events(Counter(metrics_, "zroute_operator_events_total", "Kubernetes Events recorded, by result (created, patched, rate_limited, queue_full, failed, discarded)."), {"result"}) {}
 
 }  // namespace zroute

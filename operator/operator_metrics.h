@@ -30,6 +30,7 @@ class OperatorMetrics {
   GaugeVec workqueue_depth;         // {queue} keys waiting
   CounterVec workqueue_adds;        // {queue}
   CounterVec workqueue_retries;     // {queue}
+  CounterVec events;             // {result} Kubernetes Events: created, patched, or why dropped
 };
 
 }  // namespace zroute

@@ -63,15 +63,15 @@ void KubeEventRecorder::Record(const InvolvedObject& object, EventType type, con
                                  object.name + "|" + object.uid;
   std::lock_guard<std::mutex> lock(mu_);
   if (stop_) {
-    ++stats_.discarded;
+    CountLocked(&KubeEventRecorderStats::discarded, "discarded");
     return;
   }
   if (!TakeToken(object_key, now)) {
-    ++stats_.rate_limited;
+    CountLocked(&KubeEventRecorderStats::rate_limited, "rate_limited");
     return;
   }
   if (queue_.size() >= options_.queue_capacity) {
-    ++stats_.queue_full;
+    CountLocked(&KubeEventRecorderStats::queue_full, "queue_full");
     return;
   }
   queue_.push_back(Item{object, type == EventType::kWarning ? "Warning" : "Normal", reason, message,
@@ -115,7 +115,7 @@ void KubeEventRecorder::Run() {
     busy_ = false;
     if (queue_.empty()) idle_cv_.notify_all();
   }
-  stats_.discarded += queue_.size();
+  if (!queue_.empty()) CountLocked(&KubeEventRecorderStats::discarded, "discarded", queue_.size());
   queue_.clear();
   idle_cv_.notify_all();
 }
@@ -147,14 +147,14 @@ void KubeEventRecorder::Write(const Item& item) {
       agg->second.count = count;
       agg->second.last_seen = item.mono;
       std::lock_guard<std::mutex> lock(mu_);
-      ++stats_.patched;
+      CountLocked(&KubeEventRecorderStats::patched, "patched");
       return;
     }
     if (patched.status().code() != StatusCode::kNotFound) {
       ZR_LOG(kWarn, "events", "event not updated",
              {{"event", agg->second.namespace_ + "/" + agg->second.name}, {"error", patched.status().ToString()}});
       std::lock_guard<std::mutex> lock(mu_);
-      ++stats_.failed;
+      CountLocked(&KubeEventRecorderStats::failed, "failed");
       return;
     }
     aggregates_.erase(agg);  // expired or deleted: start a new Event
@@ -189,7 +189,7 @@ void KubeEventRecorder::Write(const Item& item) {
             {"reason", reason},
             {"error", created.status().ToString()}});
     std::lock_guard<std::mutex> lock(mu_);
-    ++stats_.failed;
+    CountLocked(&KubeEventRecorderStats::failed, "failed");
     return;
   }
   if (aggregates_.size() >= options_.cache_size) {
@@ -200,7 +200,12 @@ void KubeEventRecorder::Write(const Item& item) {
   }
   aggregates_[key] = Aggregate{ns, name, 1, item.mono};
   std::lock_guard<std::mutex> lock(mu_);
-  ++stats_.created;
+  CountLocked(&KubeEventRecorderStats::created, "created");
+}
+
+void KubeEventRecorder::CountLocked(uint64_t KubeEventRecorderStats::*field, const char* result, uint64_t n) {
+  stats_.*field += n;
+  if (options_.results != nullptr) options_.results->With({result}).Increment(static_cast<double>(n));
 }
 
 void KubeEventRecorder::Stop() {

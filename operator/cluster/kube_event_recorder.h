@@ -39,6 +39,7 @@
 #include <thread>
 #include <tuple>
 
+#include "common/metrics/metrics.h"
 #include "common/util/clock.h"
 #include "operator/controller/event_recorder.h"
 #include "operator/kube/kube_client.h"
@@ -53,6 +54,9 @@ struct KubeEventRecorderOptions {
   Duration refill_interval = std::chrono::minutes(5);
   Duration aggregation_window = std::chrono::minutes(10);
   size_t cache_size = 4096;  // aggregation entries and token buckets, each
+  // If set, counts every outcome under the label "result" (the stats field names below, without
+  // "recorded"). Must outlive the recorder.
+  CounterVec* results = nullptr;
 };
 
 struct KubeEventRecorderStats {
@@ -119,6 +123,8 @@ class KubeEventRecorder final : public EventRecorder {
   void Run();
   void Write(const Item& item);
   bool TakeToken(const std::string& object_key, MonoTime now);  // REQUIRES mu_
+  // Adds one to a stats_ field and to options_.results{result}. REQUIRES mu_.
+  void CountLocked(uint64_t KubeEventRecorderStats::*field, const char* result, uint64_t n = 1);
   std::string EventName(const InvolvedObject& object, WallTime wall);
 
   kube::KubeClient& client_;

@@ -108,9 +108,13 @@ TEST_F(KubeEventRecorderTest, RepeatAfterWindowOrAfterTheEventIsGoneCreatesNewEv
 }
 
 TEST_F(KubeEventRecorderTest, BurstBeyondTokenBucketIsDroppedAndCountedThenRefills) {
+  Metrics metrics;
+  CounterVec results(prometheus::BuildCounter().Name("events_total").Help("h").Register(metrics.registry()),
+                     {"result"});
   KubeEventRecorderOptions o = Options();
   o.burst = 5;
   o.refill_interval = minutes(5);
+  o.results = &results;
   KubeEventRecorder recorder(*client_, clock_, o);
   for (int i = 0; i < 8; ++i) {
     recorder.Record(Policy(), EventType::kNormal, "RecommendationChanged", "step " + std::to_string(i));
@@ -129,6 +133,8 @@ TEST_F(KubeEventRecorderTest, BurstBeyondTokenBucketIsDroppedAndCountedThenRefil
   ASSERT_TRUE(recorder.WaitIdle(seconds(10)));
   EXPECT_EQ(recorder.stats().rate_limited, 4u);
   EXPECT_EQ(recorder.stats().created, 7u);
+  EXPECT_EQ(results.With({"rate_limited"}).Value(), 4);
+  EXPECT_EQ(results.With({"created"}).Value(), 7);
 }
 
 TEST_F(KubeEventRecorderTest, ApiErrorsAreCountedAndNextEventsStillGoOut) {
