@@ -25,9 +25,9 @@ int main(int argc, char** argv) {
               "Standalone mode: --manifests DIR reads the resources from YAML files instead of Kubernetes.\n"
               "Cluster mode (no --manifests): watches the Kubernetes API with the pod's service account,\n"
               "or with --kubeconfig FILE.\n"
-              "Reserved flags (accepted and stored, NOT acted on in this build; the admission webhook and\n"
-              "CURVE key wiring come later): --webhook-port, --control-endpoint, --webhook-config-name,\n"
-              "--webhook-service, --webhook-secret, --webhook-cert-mode, --curve-secret, --sidecar-image,\n"
+              "Reserved flags (accepted and stored, NOT acted on in this build; the admission webhook\n"
+              "wiring comes later): --webhook-port, --control-endpoint, --webhook-config-name,\n"
+              "--webhook-service, --webhook-secret, --webhook-cert-mode, --sidecar-image,\n"
               "--sidecar-image-pull-policy.");
   std::string kubeconfig, kube_context;
   int metrics_port = -1, control_port = -1;
@@ -38,7 +38,10 @@ int main(int argc, char** argv) {
   flags.Int("http-port", &c.http_port, "port of the health, metrics and admin HTTP server (0: any)");
   flags.Millis("heartbeat-timeout", &c.heartbeat_timeout, "a sidecar silent this long leaves the routing table");
   flags.Millis("scaling-interval", &c.scaling_interval, "how often scaling hints are recomputed");
-  flags.String("port-file", &c.port_file, "write the bound ports here as JSON once listening");
+  flags.String("port-file", &c.port_file, "write the bound ports (and the CURVE public key) here as JSON once listening");
+  flags.String("curve-key-file", &c.curve_key_file,
+               "the operator's CURVE keypair (created when absent, mode 0600); sidecars need its public key "
+               "(--operator-public-key). Empty: the control channel is plain TCP");
   flags.String("log-level", &log_level, "debug, info, warn or error");
   flags.String("kubeconfig", &kubeconfig, "cluster mode: kubeconfig file (default: in-cluster service account)");
   flags.String("kube-context", &kube_context, "cluster mode: kubeconfig context (default: current-context)");
@@ -59,7 +62,9 @@ int main(int argc, char** argv) {
   flags.String("webhook-service", &c.webhook_service, "reserved: Service fronting the webhook");
   flags.String("webhook-secret", &c.webhook_secret, "reserved: Secret holding the webhook certificate");
   flags.String("webhook-cert-mode", &c.webhook_cert_mode, "reserved: operator (self-managed) or external");
-  flags.String("curve-secret", &c.curve_secret, "reserved: Secret holding the CURVE keys");
+  flags.String("curve-secret", &c.curve_secret,
+               "cluster mode: Secret (operator's namespace) holding the CURVE keypair, created when absent; "
+               "ignored when --curve-key-file is given");
   flags.String("sidecar-image", &c.sidecar_image, "reserved: image of the injected sidecar");
   flags.String("sidecar-image-pull-policy", &c.sidecar_image_pull_policy, "reserved: pull policy of the sidecar");
   if (auto exit_code = ParseCommandLine(flags, "zroute-operator", argc, argv, log_level)) return *exit_code;

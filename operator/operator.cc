@@ -7,6 +7,7 @@
 #include "common/util/logging.h"
 #include "operator/cluster/kube_resource_source.h"
 #include "operator/kube/http_kube_client.h"
+#include "operator/security/curve_secret.h"
 #include "operator/standalone/manifest_folder_source.h"
 
 namespace zroute {
@@ -16,7 +17,6 @@ Operator::Operator(OperatorConfig config, Clock& clock) : config_(std::move(conf
 Operator::~Operator() { Stop(); }
 
 Status Operator::Start() {
-  ZR_RETURN_IF_ERROR(StartCommon());
   const bool cluster = config_.manifests_dir.empty();
   if (cluster) {
     if (!config_.kube) return Status::InvalidArgument("cluster mode needs a Kubernetes configuration");
@@ -24,6 +24,7 @@ Status Operator::Start() {
     if (!client.ok()) return client.status();
     kube_ = std::move(client).value();
   }
+  ZR_RETURN_IF_ERROR(StartCommon());  // after the client: the CURVE keys may live in a Secret
 
   OperatorHttp::Hooks hooks;
   hooks.ready = [this] { return ready(); };
@@ -76,6 +77,17 @@ Status Operator::StartCommon() {
   ControlServerOptions options;
   options.bind = config_.control_bind;
   options.heartbeat_timeout = config_.heartbeat_timeout;
+  if (!config_.curve_key_file.empty() || (kube_ && !config_.curve_secret.empty())) {
+    auto keys = !config_.curve_key_file.empty()
+                    ? security::LoadOrCreateKeyFile(config_.curve_key_file)
+                    : LoadOrCreateCurveSecret(*kube_, config_.kube->ns, config_.curve_secret);
+    if (!keys.ok()) return keys.status().WithContext(config_.curve_key_file.empty() ? "--curve-secret" : "--curve-key-file");
+    options.curve = std::move(keys).value();
+    curve_public_key_ = options.curve.public_key;
+    ZR_LOG(kInfo, "operator", "CURVE on the control channel", {{"publicKey", curve_public_key_}});
+  } else {
+    ZR_LOG(kWarn, "operator", "CURVE off (no --curve-key-file or --curve-secret): the control channel is plain TCP");
+  }
   scaling_ = std::make_unique<scaling::ScalingService>(
       clock_, metrics_.metrics(), scaling_events_, /*target=*/nullptr,
       scaling::ScalingServiceOptions{.staleness_timeout = config_.heartbeat_timeout});
@@ -179,7 +191,8 @@ void Operator::WritePortFile() {
   std::string tmp = config_.port_file + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << nlohmann::json{{"http", http_port_}, {"control", control_endpoint()}}.dump() << "\n";
+    out << nlohmann::json{{"http", http_port_}, {"control", control_endpoint()}, {"publicKey", curve_public_key_}}.dump()
+        << "\n";
   }
   std::rename(tmp.c_str(), config_.port_file.c_str());
 }

@@ -35,6 +35,9 @@ struct OperatorConfig {
   std::chrono::milliseconds heartbeat_timeout{5000};
   std::chrono::milliseconds scaling_interval{2000};
   std::string port_file;
+  // The operator's CURVE keypair file, created when absent (docs/security.md). Empty: the
+  // control channel is plain TCP. Its public key is written to the port file as "publicKey".
+  std::string curve_key_file;
 
   // Cluster mode.
   std::optional<kube::KubeConfig> kube;  // in-cluster or from --kubeconfig (main fills it)
@@ -51,12 +54,15 @@ struct OperatorConfig {
   // stopped and cannot resume in this process; main() exits so the pod restarts as a candidate.
   std::function<void()> on_leadership_lost;
 
-  // Reserved: parsed and stored, not acted on yet (webhook and CURVE wiring come later).
+  // Cluster mode: the Secret (in the operator's namespace) holding the CURVE keypair, created when
+  // absent; used when curve_key_file is empty.
+  std::string curve_secret;
+
+  // Reserved: parsed and stored, not acted on yet (webhook wiring comes later).
   int webhook_port = 9443;
   std::string control_endpoint;  // the address injected sidecars will be given
   std::string webhook_config_name, webhook_service, webhook_secret;
   std::string webhook_cert_mode = "operator";
-  std::string curve_secret;
   std::string sidecar_image, sidecar_image_pull_policy = "IfNotPresent";
 };
 
@@ -105,6 +111,7 @@ class Operator {
   std::thread leader_thread_;   // with leader election: starts/stops leader work
   std::atomic<bool> leader_work_{false};
   std::string control_endpoint_;  // guarded by mu_
+  std::string curve_public_key_;  // set by StartCommon
   int http_port_ = 0;
   std::thread periodic_;
   mutable std::mutex mu_;  // guards stop_, stopping_, elected_, lost_, control_endpoint_
