@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "common/security/bearer_token.h"
 #include "common/security/curve_keys.h"
 #include "common/util/binary_main.h"
 #include "common/util/flags.h"
@@ -45,6 +46,13 @@ int main(int argc, char** argv) {
   flags.String("curve-key-file", &curve_key_file,
                "this sidecar's CURVE keypair file, created when absent (default: a new keypair in memory at "
                "every start)");
+  std::string api_token_file, delivery_token_file;
+  flags.String("api-token-file", &api_token_file,
+               "file holding the API token: calls to /v1/... must send 'Authorization: Bearer <token>' "
+               "(env ZROUTE_API_TOKEN; default: no token)");
+  flags.String("delivery-token-file", &delivery_token_file,
+               "file holding the delivery token, sent to the app as 'Authorization: Bearer <token>' with every "
+               "delivery (env ZROUTE_DELIVERY_TOKEN; default: none)");
   flags.String("outbox-dir", &c.outbox_dir, "directory of the durable outbox (empty: in memory, not durable)");
   flags.Uint64("outbox-quota-bytes", &c.outbox_quota_bytes, "disk quota of the outbox; publish answers 429 beyond it");
   flags.String("outbox-sync", &c.outbox_sync, "batch (fdatasync before 202) or interval (fdatasync every --outbox-sync-interval)");
@@ -66,6 +74,26 @@ int main(int argc, char** argv) {
     }
     c.operator_public_key = *key;
   }
+  // A token from a file wins over the environment.
+  auto token = [](const std::string& file, const char* env, std::string* out) -> bool {
+    if (!file.empty()) {
+      auto t = security::ReadTokenFile(file);
+      if (!t.ok()) {
+        std::cerr << "zroute-sidecar: " << t.status().ToString() << "\n";
+        return false;
+      }
+      *out = *t;
+    } else if (const char* v = std::getenv(env); v && *v) {
+      if (Status s = security::ValidateToken(v); !s.ok()) {
+        std::cerr << "zroute-sidecar: " << env << ": " << s.ToString() << "\n";
+        return false;
+      }
+      *out = v;
+    }
+    return true;
+  };
+  if (!token(api_token_file, "ZROUTE_API_TOKEN", &c.api_token)) return 2;
+  if (!token(delivery_token_file, "ZROUTE_DELIVERY_TOKEN", &c.delivery_token)) return 2;
   if (!curve_key_file.empty()) {
     auto pair = security::LoadOrCreateKeyFile(curve_key_file);
     if (!pair.ok()) {

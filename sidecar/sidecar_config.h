@@ -36,6 +36,8 @@ struct SidecarConfig {
   // and admits on its link port only the keys the routing table lists.
   std::string operator_public_key;  // Z85; empty = CURVE off (plain TCP, nothing authenticated)
   security::CurveKeyPair curve;     // made by Sidecar::Start when CURVE is on
+  std::string api_token;       // when set, publish requires "Authorization: Bearer <token>"
+  std::string delivery_token;  // when set, every delivery carries "Authorization: Bearer <token>"
 
   // Outbox; empty dir = in memory (not durable).
   std::string outbox_dir;

@@ -207,5 +207,80 @@ TEST_F(SecurityTest, PublisherSidecarRefusesATopicItsAppMayNotPublishAndStoresNo
 }
 
 
+// Tokens between the sidecars and their apps: the API token on publish, the delivery token on
+// every delivery (the sample subscriber refuses deliveries without it).
+class TokenTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    manifests_ = work_.path() + "/manifests";
+    WriteFile(manifests_ + "/topics.yaml", SecurityTopics());
+    WriteFile(manifests_ + "/subscriptions.yaml", SubscriptionYaml("audit-orders", "orders", "audit", false));
+    WriteFile(work_.path() + "/api.token", "api-secret-1\n");
+    WriteFile(work_.path() + "/delivery.token", "delivery-secret-1\n");
+    system_ = std::make_unique<LocalSystem>(IntegrationOptions(work_.path(), manifests_));
+    ASSERT_TRUE(system_->StartOperator().ok());
+    auto shop = system_->StartPublisherSidecar("shop", "shop-1", {"--api-token-file", work_.path() + "/api.token"});
+    ASSERT_TRUE(shop.ok()) << shop.status().ToString();
+    shop_ = *shop;
+    auto audit = system_->StartSubscriber("audit", "audit-1", {"--token-file", work_.path() + "/delivery.token"},
+                                          {"--delivery-token-file", work_.path() + "/delivery.token"});
+    ASSERT_TRUE(audit.ok()) << audit.status().ToString();
+    audit_ = *audit;
+    ASSERT_TRUE(system_->WaitForConvergence(seconds(20)).ok());
+  }
+  void TearDown() override { system_.reset(); }
+
+  TempWorkDir work_;
+  std::string manifests_;
+  std::unique_ptr<LocalSystem> system_;
+  LocalReplica* shop_ = nullptr;
+  LocalReplica* audit_ = nullptr;
+};
+
+TEST_F(TokenTest, PublishWithoutTheApiTokenIsRefusedAndStoresNothing) {
+  httplib::Client client("127.0.0.1", shop_->sidecar_port);
+  const httplib::Headers event{{"ce-specversion", "1.0"}, {"ce-id", "t-1"}, {"ce-source", "/shop"}, {"ce-type", "t"}};
+  auto res = client.Post("/v1/publish/orders", event, "{}", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401) << res->body;
+  EXPECT_EQ(res->get_header_value("WWW-Authenticate"), "Bearer");
+  httplib::Headers wrong = event;
+  wrong.emplace("Authorization", "Bearer api-secret-2");
+  res = client.Post("/v1/publish/orders", wrong, "{}", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401) << res->body;
+  EXPECT_EQ(Metric(shop_->sidecar_port, "zroute_publish_rejected_total{reason=\"unauthenticated\"}"), 2);
+  EXPECT_EQ(Metric(shop_->sidecar_port, "zroute_events_published_total{topic=\"default/orders\"}"), 0);
+  // The admin API is behind the token too.
+  res = client.Get("/v1/admin/subscriptions");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+
+  client.set_bearer_token_auth("api-secret-1");
+  res = client.Post("/v1/publish/orders", event, "{}", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 202) << res->body;
+  EXPECT_EQ(Metric(shop_->sidecar_port, "zroute_events_published_total{topic=\"default/orders\"}"), 1);
+}
+
+TEST_F(TokenTest, DeliveriesCarryTheDeliveryTokenAndOtherCallersAreRefused) {
+  httplib::Client client("127.0.0.1", shop_->sidecar_port);
+  client.set_bearer_token_auth("api-secret-1");
+  const httplib::Headers event{{"ce-specversion", "1.0"}, {"ce-id", "d-1"}, {"ce-source", "/shop"}, {"ce-type", "t"}};
+  auto res = client.Post("/v1/publish/orders", event, "{}", "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 202) << res->body;
+  ASSERT_TRUE(WaitUntil(seconds(20), [&] { return !ReceivedIds(*audit_, "default/orders").empty(); }));
+  EXPECT_EQ(Stats(*audit_).value("unauthorized", -1), 0);
+
+  // Anyone else calling the app directly is refused by it.
+  httplib::Client direct("127.0.0.1", audit_->app_port);
+  res = direct.Post("/events", event, "{}", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(Stats(*audit_).value("unauthorized", -1), 1);
+  EXPECT_EQ(ReceivedIds(*audit_, "default/orders").size(), 1u);
+}
+
 }  // namespace
 }  // namespace zroute::testing
