@@ -4,6 +4,11 @@
 #include <gtest/gtest.h>
 #include <zmq.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <regex>
 
 #include "common/cloudevents/binary_format.h"
@@ -42,6 +47,30 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
+// Resident memory of a process, in KiB (VmRSS).
+long RssKiB(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+// A raw TCP connection to 127.0.0.1:port (for slow and oversize HTTP clients).
+int Dial(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 // A ZeroMQ client that speaks the link protocol to a sidecar with whatever key and identity the
 // test gives it.
 class RogueLink {
@@ -61,6 +90,13 @@ class RogueLink {
     std::string frame = wire::EncodeLinkMessage(m);
     (void)socket_.send(zmq::buffer(frame), zmq::send_flags::dontwait);
   }
+  // Sends and waits while the connection's queue is full (bounded): false on timeout.
+  bool SendBlocking(const wire::LinkMessage& m, milliseconds bound) {
+    socket_.set(zmq::sockopt::sndtimeo, static_cast<int>(bound.count()));
+    std::string frame = wire::EncodeLinkMessage(m);
+    return socket_.send(zmq::buffer(frame), zmq::send_flags::none).has_value();
+  }
+
   // Well-formed events for `subscription` on `topic`, ids prefix-0 .. prefix-(n-1).
   void SendEvents(const std::string& topic, const std::string& subscription, const std::string& prefix, int n) {
     wire::Events events;
@@ -206,6 +242,83 @@ TEST_F(SecurityTest, PublisherSidecarRefusesATopicItsAppMayNotPublishAndStoresNo
   for (const auto& s : *subs) EXPECT_EQ(s.value("end", uint64_t{1}), 0u) << s.dump();
 }
 
+
+TEST_F(SecurityTest, FloodsLeaveMemoryBoundedAndTheLegitimateStreamFlowing) {
+  const pid_t audit_pid = audit_->sidecar.pid();
+  const long rss_before = RssKiB(audit_pid);
+  ASSERT_GT(rss_before, 0);
+
+  // 100,000 tiny messages from an unknown key, and 100,000 from a known key that may not publish
+  // (heartbeats, and one-event EVENTS for a topic it may not publish), while the shop publishes.
+  auto rogue_keys = *security::GenerateCurveKeyPair();
+  RogueLink unknown(audit_->data_endpoint, audit_key_, rogue_keys, "rogue");
+  for (int i = 0; i < 100000; ++i) unknown.Send(wire::Heartbeat{});
+  RogueLink known(audit_->data_endpoint, audit_key_, intruder_keys_, intruder_->sidecar_id);
+  TestPublisher pub(shop_->sidecar_port);
+  std::vector<std::string> legit;
+  int sent = 0;
+  for (int i = 0; i < 100000; ++i) {
+    bool ok = (i % 2 == 0) ? known.SendBlocking(wire::Heartbeat{}, seconds(10)) : [&] {
+      wire::EventFrame f;
+      f.delivery_id = static_cast<uint64_t>(i);
+      f.topic = "default/orders";
+      f.subscription = "default/audit-orders";
+      CloudEvent e;
+      e.id = "flood-" + std::to_string(i);
+      e.source = "/rogue";
+      e.type = "t";
+      f.payload = EncodeEventBinary(e);
+      wire::Events events;
+      events.events.push_back(std::move(f));
+      return known.SendBlocking(events, seconds(10));
+    }();
+    ASSERT_TRUE(ok) << "the sidecar stopped reading its link port at message " << i;
+    ++sent;
+    if (i % 1000 == 0) {
+      legit.push_back("during-flood-" + std::to_string(i));
+      ASSERT_TRUE(pub.PublishBinary({legit.back(), "orders", "k" + std::to_string(i % 7), 1}));
+    }
+  }
+  ASSERT_TRUE(WaitUntil(seconds(30), [&] {
+    return Metric(audit_->sidecar_port, "zroute_link_rejected_total{reason=\"forbidden\"}") >= 50000;
+  })) << Metric(audit_->sidecar_port, "zroute_link_rejected_total{reason=\"forbidden\"}");
+  EXPECT_GE(Metric(audit_->sidecar_port, "zroute_link_rejected_total{reason=\"unknown_key\"}"), 1);
+
+  // Oversize bodies and slow-loris connections on the HTTP API.
+  {
+    httplib::Client client("127.0.0.1", shop_->sidecar_port);
+    std::string huge(8 << 20, 'x');  // over the default --max-body-bytes (4 MiB)
+    auto res = client.Post("/v1/publish/orders", huge, "application/json");
+    EXPECT_TRUE(!res || res->status == 413) << (res ? res->status : 0);
+  }
+  std::vector<int> slow;
+  for (int i = 0; i < 16; ++i) {
+    int fd = Dial(shop_->sidecar_port);
+    ASSERT_GE(fd, 0);
+    const char partial[] = "POST /v1/publish/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n";
+    ASSERT_GT(::send(fd, partial, sizeof(partial) - 1, MSG_NOSIGNAL), 0);
+    slow.push_back(fd);
+  }
+  legit.push_back("during-slowloris");
+  ASSERT_TRUE(pub.PublishBinary({legit.back(), "orders", "k", 1}));
+  for (int fd : slow) close(fd);
+
+  ASSERT_TRUE(WaitUntil(seconds(30), [&] {
+    auto ids = ReceivedIds(*audit_, "default/orders");
+    std::set<std::string> got(ids.begin(), ids.end());
+    return std::all_of(legit.begin(), legit.end(), [&](const std::string& id) { return got.count(id) > 0; });
+  })) << "legitimate events were not all delivered during the floods";
+  EXPECT_FALSE(AuditReceivedAnyWithPrefix("flood-"));
+
+  const long rss_after = RssKiB(audit_pid);
+  const long shop_rss = RssKiB(shop_->sidecar.pid());
+  std::cout << "audit sidecar RSS " << rss_before << " KiB before, " << rss_after << " KiB after " << sent
+            << " flood messages; shop sidecar RSS " << shop_rss << " KiB\n";
+  RecordProperty("audit_rss_before_kib", std::to_string(rss_before));
+  RecordProperty("audit_rss_after_kib", std::to_string(rss_after));
+  EXPECT_LT(rss_after - rss_before, 64 * 1024) << "the flood grew the sidecar's memory by more than 64 MiB";
+  EXPECT_LT(shop_rss, 256 * 1024);
+}
 
 // Tokens between the sidecars and their apps: the API token on publish, the delivery token on
 // every delivery (the sample subscriber refuses deliveries without it).
