@@ -25,9 +25,7 @@ int main(int argc, char** argv) {
               "Standalone mode: --manifests DIR reads the resources from YAML files instead of Kubernetes.\n"
               "Cluster mode (no --manifests): watches the Kubernetes API with the pod's service account,\n"
               "or with --kubeconfig FILE. With --webhook-port, every replica also serves the sidecar-injection\n"
-              "admission webhook over HTTPS (docs/injection.md: certificates).\n"
-              "Reserved flag (accepted and stored, NOT acted on in this build; CURVE key wiring comes later):\n"
-              "--curve-secret.");
+              "admission webhook over HTTPS (docs/injection.md: certificates).");
   std::string kubeconfig, kube_context;
   int metrics_port = -1, control_port = -1;
   flags.String("manifests", &c.manifests_dir, "standalone mode: folder of resource YAML files (re-read on change)");
@@ -37,7 +35,10 @@ int main(int argc, char** argv) {
   flags.Int("http-port", &c.http_port, "port of the health, metrics and admin HTTP server (0: any)");
   flags.Millis("heartbeat-timeout", &c.heartbeat_timeout, "a sidecar silent this long leaves the routing table");
   flags.Millis("scaling-interval", &c.scaling_interval, "how often scaling hints are recomputed");
-  flags.String("port-file", &c.port_file, "write the bound ports here as JSON once listening");
+  flags.String("port-file", &c.port_file, "write the bound ports (and the CURVE public key) here as JSON once listening");
+  flags.String("curve-key-file", &c.curve_key_file,
+               "the operator's CURVE keypair (created when absent, mode 0600); sidecars need its public key "
+               "(--operator-public-key). Empty: the control channel is plain TCP");
   flags.String("log-level", &log_level, "debug, info, warn or error");
   flags.String("kubeconfig", &kubeconfig, "cluster mode: kubeconfig file (default: in-cluster service account)");
   flags.String("kube-context", &kube_context, "cluster mode: kubeconfig context (default: current-context)");
@@ -65,7 +66,9 @@ int main(int argc, char** argv) {
                "external: the Secret and caBundle come from elsewhere (cert-manager), only read");
   flags.Millis("webhook-cert-reload", &c.webhook_cert_reload, "how often every replica re-reads the Secret");
   flags.Millis("webhook-cert-check", &c.webhook_cert_check, "how often the leader checks the certificates for renewal");
-  flags.String("curve-secret", &c.curve_secret, "reserved: Secret holding the CURVE keys");
+  flags.String("curve-secret", &c.curve_secret,
+               "cluster mode: Secret (operator's namespace) holding the CURVE keypair, created when absent; "
+               "ignored when --curve-key-file is given");
   flags.String("sidecar-image", &c.sidecar_image, "image of the injected sidecar");
   flags.String("sidecar-image-pull-policy", &c.sidecar_image_pull_policy, "imagePullPolicy of the injected sidecar");
   if (auto exit_code = ParseCommandLine(flags, "zroute-operator", argc, argv, log_level)) return *exit_code;

@@ -7,6 +7,7 @@
 #include "common/util/logging.h"
 #include "operator/cluster/kube_resource_source.h"
 #include "operator/kube/http_kube_client.h"
+#include "operator/security/curve_secret.h"
 #include "operator/standalone/manifest_folder_source.h"
 
 namespace zroute {
@@ -28,9 +29,10 @@ Status Operator::Start() {
     kube_events_ = std::make_unique<cluster::KubeEventRecorder>(*kube_, clock_, eo);
     scaling_kube_events_ = std::make_unique<scaling::ScalingEventForwarder>(*kube_events_);
     scale_target_ = std::make_unique<cluster::KubeScaleTarget>(*kube_);
-    ZR_RETURN_IF_ERROR(StartWebhook());
   }
-  ZR_RETURN_IF_ERROR(StartCommon());
+  ZR_RETURN_IF_ERROR(StartCommon());  // after the client: the CURVE keys may live in a Secret
+  // After StartCommon: injected sidecars are given the operator's CURVE public key.
+  if (cluster) ZR_RETURN_IF_ERROR(StartWebhook());
 
   OperatorHttp::Hooks hooks;
   hooks.ready = [this] { return ready(); };
@@ -81,6 +83,17 @@ Status Operator::StartCommon() {
   // Cluster: events to the API and a real scale target; standalone: log lines, hints only.
   scaling::ScalingEventRecorder& events =
       scaling_kube_events_ ? static_cast<scaling::ScalingEventRecorder&>(*scaling_kube_events_) : scaling_events_;
+  if (!config_.curve_key_file.empty() || (kube_ && !config_.curve_secret.empty())) {
+    auto keys = !config_.curve_key_file.empty()
+                    ? security::LoadOrCreateKeyFile(config_.curve_key_file)
+                    : LoadOrCreateCurveSecret(*kube_, config_.kube->ns, config_.curve_secret);
+    if (!keys.ok()) return keys.status().WithContext(config_.curve_key_file.empty() ? "--curve-secret" : "--curve-key-file");
+    options.curve = std::move(keys).value();
+    curve_public_key_ = options.curve.public_key;
+    ZR_LOG(kInfo, "operator", "CURVE on the control channel", {{"publicKey", curve_public_key_}});
+  } else {
+    ZR_LOG(kWarn, "operator", "CURVE off (no --curve-key-file or --curve-secret): the control channel is plain TCP");
+  }
   scaling_ = std::make_unique<scaling::ScalingService>(
       clock_, metrics_.metrics(), events, scale_target_.get(),
       scaling::ScalingServiceOptions{.staleness_timeout = config_.heartbeat_timeout});
@@ -115,6 +128,7 @@ Status Operator::StartWebhook() {
   if (!config_.sidecar_image.empty()) o.injector.sidecar_image = config_.sidecar_image;
   o.injector.image_pull_policy = config_.sidecar_image_pull_policy;
   if (!config_.control_endpoint.empty()) o.injector.operator_address = config_.control_endpoint;
+  o.injector.operator_public_key = curve_public_key_;
   o.server.host = config_.webhook_host;
   o.server.port = config_.webhook_port;
   o.certificates = config_.webhook_certificates;
@@ -229,7 +243,8 @@ void Operator::WritePortFile() {
   std::string tmp = config_.port_file + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << nlohmann::json{{"http", http_port_}, {"control", control_endpoint()}}.dump() << "\n";
+    out << nlohmann::json{{"http", http_port_}, {"control", control_endpoint()}, {"publicKey", curve_public_key_}}.dump()
+        << "\n";
   }
   std::rename(tmp.c_str(), config_.port_file.c_str());
 }

@@ -42,6 +42,9 @@ struct OperatorConfig {
   std::chrono::milliseconds heartbeat_timeout{5000};
   std::chrono::milliseconds scaling_interval{2000};
   std::string port_file;
+  // The operator's CURVE keypair file, created when absent (docs/security.md). Empty: the
+  // control channel is plain TCP. Its public key is written to the port file as "publicKey".
+  std::string curve_key_file;
 
   // Cluster mode.
   std::optional<kube::KubeConfig> kube;  // in-cluster or from --kubeconfig (main fills it)
@@ -69,7 +72,8 @@ struct OperatorConfig {
   std::chrono::milliseconds webhook_cert_reload{10000};       // every replica: re-read the Secret
   webhook::CertificateManagerOptions webhook_certificates;    // validity and renewal windows
 
-  // Reserved: parsed and stored, not acted on yet (CURVE wiring comes later).
+  // Cluster mode: the Secret (in the operator's namespace) holding the CURVE keypair, created when
+  // absent; used when curve_key_file is empty.
   std::string curve_secret;
 };
 
@@ -132,6 +136,7 @@ class Operator {
   std::thread leader_thread_;   // with leader election: starts/stops leader work
   std::atomic<bool> leader_work_{false};
   std::string control_endpoint_;  // guarded by mu_
+  std::string curve_public_key_;  // set by StartCommon
   int http_port_ = 0;
   std::thread periodic_;
   mutable std::mutex mu_;  // guards stop_, stopping_, elected_, lost_, control_endpoint_

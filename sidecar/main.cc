@@ -3,8 +3,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
+#include "common/security/bearer_token.h"
+#include "common/security/curve_keys.h"
 #include "common/util/binary_main.h"
 #include "common/util/flags.h"
 #include "common/util/ids.h"
@@ -32,6 +35,24 @@ int main(int argc, char** argv) {
   flags.String("data-advertise-host", &c.data_advertise_host, "host peers dial to reach this sidecar (default: --data-host)");
   flags.Int("data-port", &c.data_port, "ZeroMQ link port (0: any free port)");
   flags.String("operator", &c.operator_endpoint, "the operator's control endpoint");
+  std::string operator_key_file;
+  if (const char* env = std::getenv("ZROUTE_OPERATOR_PUBLIC_KEY")) c.operator_public_key = env;
+  flags.String("operator-public-key", &c.operator_public_key,
+               "the operator's CURVE public key (Z85; env ZROUTE_OPERATOR_PUBLIC_KEY). When set (here or by "
+               "--operator-public-key-file), every link and the control channel use CURVE; when not, plain TCP");
+  flags.String("operator-public-key-file", &operator_key_file,
+               "file holding the operator's public key (the bare key, or the operator's key file layout)");
+  std::string curve_key_file;
+  flags.String("curve-key-file", &curve_key_file,
+               "this sidecar's CURVE keypair file, created when absent (default: a new keypair in memory at "
+               "every start)");
+  std::string api_token_file, delivery_token_file;
+  flags.String("api-token-file", &api_token_file,
+               "file holding the API token: calls to /v1/... must send 'Authorization: Bearer <token>' "
+               "(env ZROUTE_API_TOKEN; default: no token)");
+  flags.String("delivery-token-file", &delivery_token_file,
+               "file holding the delivery token, sent to the app as 'Authorization: Bearer <token>' with every "
+               "delivery (env ZROUTE_DELIVERY_TOKEN; default: none)");
   flags.String("outbox-dir", &c.outbox_dir, "directory of the durable outbox (empty: in memory, not durable)");
   flags.Uint64("outbox-quota-bytes", &c.outbox_quota_bytes, "disk quota of the outbox; publish answers 429 beyond it");
   flags.String("outbox-sync", &c.outbox_sync, "batch (fdatasync before 202) or interval (fdatasync every --outbox-sync-interval)");
@@ -45,6 +66,42 @@ int main(int argc, char** argv) {
   flags.String("port-file", &c.port_file, "write the bound ports here as JSON once listening");
   flags.String("log-level", &log_level, "debug, info, warn or error");
   if (auto exit_code = ParseCommandLine(flags, "zroute-sidecar", argc, argv, log_level)) return *exit_code;
+  if (!operator_key_file.empty()) {
+    auto key = security::ReadPublicKeyFile(operator_key_file);
+    if (!key.ok()) {
+      std::cerr << "zroute-sidecar: --operator-public-key-file: " << key.status().ToString() << "\n";
+      return 2;
+    }
+    c.operator_public_key = *key;
+  }
+  // A token from a file wins over the environment.
+  auto token = [](const std::string& file, const char* env, std::string* out) -> bool {
+    if (!file.empty()) {
+      auto t = security::ReadTokenFile(file);
+      if (!t.ok()) {
+        std::cerr << "zroute-sidecar: " << t.status().ToString() << "\n";
+        return false;
+      }
+      *out = *t;
+    } else if (const char* v = std::getenv(env); v && *v) {
+      if (Status s = security::ValidateToken(v); !s.ok()) {
+        std::cerr << "zroute-sidecar: " << env << ": " << s.ToString() << "\n";
+        return false;
+      }
+      *out = v;
+    }
+    return true;
+  };
+  if (!token(api_token_file, "ZROUTE_API_TOKEN", &c.api_token)) return 2;
+  if (!token(delivery_token_file, "ZROUTE_DELIVERY_TOKEN", &c.delivery_token)) return 2;
+  if (!curve_key_file.empty()) {
+    auto pair = security::LoadOrCreateKeyFile(curve_key_file);
+    if (!pair.ok()) {
+      std::cerr << "zroute-sidecar: --curve-key-file: " << pair.status().ToString() << "\n";
+      return 2;
+    }
+    c.curve = std::move(pair).value();
+  }
   if (c.pod.empty()) {
     char host[256] = {0};
     gethostname(host, sizeof(host) - 1);

@@ -13,6 +13,21 @@ Sidecar::Sidecar(SidecarConfig config, Clock& clock) : config_(std::move(config)
 Sidecar::~Sidecar() { Stop(); }
 
 Status Sidecar::Start() {
+  if (!config_.operator_public_key.empty()) {
+    if (!security::IsValidCurveKey(config_.operator_public_key)) {
+      return Status::InvalidArgument("the operator's public key is not 40 characters of Z85");
+    }
+    if (config_.curve.secret_key.empty()) {
+      auto pair = security::GenerateCurveKeyPair();
+      if (!pair.ok()) return pair.status();
+      config_.curve = std::move(pair).value();
+    }
+    ZR_RETURN_IF_ERROR(security::ValidateKeyPair(config_.curve));
+  } else {
+    config_.curve = {};  // CURVE is on for every socket or for none
+    ZR_LOG(kWarn, "sidecar", "CURVE off (no operator public key): links and the control channel are not "
+                             "encrypted and peers are not authenticated");
+  }
   if (config_.outbox_dir.empty()) {
     ZR_LOG(kWarn, "sidecar", "no --outbox-dir: events are kept in memory only and lost on a crash");
     outbox_ = std::make_unique<MemoryOutbox>(config_.outbox_quota_bytes);
@@ -40,6 +55,7 @@ Status Sidecar::Start() {
   self.app_id = config_.app_id;
   self.namespace_ = config_.namespace_;
   self.pod = config_.pod;
+  self.public_key = config_.curve.public_key;
   auto endpoint = link_->Start(self);
   if (!endpoint.ok()) return endpoint.status();
   data_endpoint_ = *endpoint;
@@ -61,7 +77,7 @@ Status Sidecar::Start() {
   }
   ZR_LOG(kInfo, "sidecar", "started",
          {{"appId", config_.app_id}, {"sidecarId", config_.sidecar_id}, {"http", http_port_}, {"data", data_endpoint_},
-          {"operator", config_.operator_endpoint}});
+          {"operator", config_.operator_endpoint}, {"curve", !config_.curve.public_key.empty()}});
   return Status::OK();
 }
 

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/security/curve_keys.h"
+
 namespace zroute {
 
 struct SidecarConfig {
@@ -28,6 +30,14 @@ struct SidecarConfig {
 
   // The operator's control endpoint, e.g. tcp://127.0.0.1:7400.
   std::string operator_endpoint = "tcp://127.0.0.1:7400";
+
+  // Security (docs/security.md). CURVE is on when the operator's public key is known: the sidecar
+  // then makes its own keypair at start (`curve`), encrypts the control channel and every link,
+  // and admits on its link port only the keys the routing table lists.
+  std::string operator_public_key;  // Z85; empty = CURVE off (plain TCP, nothing authenticated)
+  security::CurveKeyPair curve;     // made by Sidecar::Start when CURVE is on
+  std::string api_token;       // when set, publish requires "Authorization: Bearer <token>"
+  std::string delivery_token;  // when set, every delivery carries "Authorization: Bearer <token>"
 
   // Outbox; empty dir = in memory (not durable).
   std::string outbox_dir;

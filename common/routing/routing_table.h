@@ -72,6 +72,8 @@ class RoutingTable {
 
   const std::map<std::string, Topic>& topics() const { return topics_; }
   const std::map<std::string, Subscription>& subscriptions() const { return subscriptions_; }
+  // Every endpoint of every service, by sidecar id.
+  const std::map<std::string, Endpoint>& endpoints() const { return endpoints_by_sidecar_; }
 
   nlohmann::json ToJson() const;  // {"version": N, "entries": {...}}
   static StatusOr<RoutingTable> FromJson(const nlohmann::json& j);

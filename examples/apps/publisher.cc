@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -81,6 +82,8 @@ int main(int argc, char** argv) {
   }
 
   httplib::Client client(sidecar_host, sidecar_port);
+  // The sidecar's API token (its --api-token-file), when it has one.
+  if (const char* token = std::getenv("ZROUTE_API_TOKEN"); token && *token) client.set_bearer_token_auth(token);
   client.set_tcp_nodelay(true);
   client.set_keep_alive(true);
   std::map<std::string, uint64_t> seq;  // next sequence number per topic/key

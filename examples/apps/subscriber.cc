@@ -32,6 +32,9 @@
 #include <thread>
 #include <vector>
 
+#include <cstdlib>
+
+#include "common/security/bearer_token.h"
 #include "common/util/flags.h"
 
 namespace {
@@ -173,6 +176,10 @@ int main(int argc, char** argv) {
   flags.Int("threads", &threads, "HTTP worker threads (must exceed the sidecar's --delivery-threads)");
   flags.String("journal", &journal, "append received events here and reload them at start");
   flags.Bool("keep-attributes", &keep_attributes, "keep every event's ce-* headers for GET /events");
+  std::string token_file;
+  flags.String("token-file", &token_file,
+               "answer 401 to deliveries without 'Authorization: Bearer <the token in this file>' (the sidecar's "
+               "--delivery-token-file; env ZROUTE_DELIVERY_TOKEN)");
   zroute::Status parsed = flags.Parse(argc, argv);
   if (flags.help_requested()) {
     std::cout << flags.Usage();
@@ -182,6 +189,19 @@ int main(int argc, char** argv) {
     std::cerr << parsed.ToString() << "\n" << flags.Usage();
     return 2;
   }
+
+  std::string token;
+  if (!token_file.empty()) {
+    auto t = zroute::security::ReadTokenFile(token_file);
+    if (!t.ok()) {
+      std::cerr << t.status().ToString() << "\n";
+      return 2;
+    }
+    token = *t;
+  } else if (const char* env = std::getenv("ZROUTE_DELIVERY_TOKEN"); env && *env) {
+    token = env;
+  }
+  std::atomic<uint64_t> unauthorized{0};
 
   ReceivedLog log(journal);
   log.Load();
@@ -193,6 +213,12 @@ int main(int argc, char** argv) {
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   server.set_keep_alive_max_count(100000);
   server.Post(R"(/.*)", [&](const httplib::Request& req, httplib::Response& res) {
+    if (!token.empty() && !zroute::security::BearerTokenMatches(req.get_header_value("Authorization"), token)) {
+      ++unauthorized;
+      res.status = 401;
+      res.set_content("not from my sidecar", "text/plain");
+      return;
+    }
     std::string id = req.get_header_value("ce-id");
     if (id.empty()) {
       res.status = 400;
@@ -232,7 +258,9 @@ int main(int argc, char** argv) {
     res.status = 200;
   });
   server.Get("/stats", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(log.Stats(name).dump(), "application/json");
+    nlohmann::json stats = log.Stats(name);
+    stats["unauthorized"] = unauthorized.load();
+    res.set_content(stats.dump(), "application/json");
   });
   auto list = [&](bool with_attributes) {
     return [&, with_attributes](const httplib::Request& req, httplib::Response& res) {

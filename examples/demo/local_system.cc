@@ -59,11 +59,16 @@ Status LocalSystem::LaunchOperator(const std::string& control_bind, int http_por
                                 "--control-bind", control_bind, "--http-host", "127.0.0.1",
                                 "--http-port", std::to_string(http_port), "--port-file", port_file,
                                 "--log-level", options_.log_level};
+  if (options_.curve) {
+    argv.push_back("--curve-key-file");
+    argv.push_back(options_.work_dir + "/operator.key");
+  }
   argv.insert(argv.end(), options_.operator_args.begin(), options_.operator_args.end());
   ZR_ASSIGN_OR_RETURN(operator_, Subprocess::Start({argv, LogPath("operator")}));
   ZR_ASSIGN_OR_RETURN(nlohmann::json ports, WaitForPortFile(port_file, operator_, "operator"));
   operator_port_ = ports.value("http", 0);
   control_endpoint_ = ports.value("control", "");
+  operator_public_key_ = ports.value("publicKey", "");
   return Status::OK();
 }
 
@@ -82,6 +87,10 @@ Status LocalSystem::LaunchSidecar(LocalReplica& r) {
                                 "--outbox-dir", dir + "/outbox",
                                 "--port-file", port_file,
                                 "--log-level", options_.log_level};
+  if (!operator_public_key_.empty()) {
+    argv.push_back("--operator-public-key");
+    argv.push_back(operator_public_key_);
+  }
   argv.insert(argv.end(), r.sidecar_args.begin(), r.sidecar_args.end());
   std::string log_name = r.name + "-sidecar";
   ZR_ASSIGN_OR_RETURN(r.sidecar, Subprocess::Start({argv, LogPath(log_name)}));

@@ -27,6 +27,9 @@ struct LocalSystemOptions {
   std::string work_dir;       // logs, port files, outboxes; must exist
   std::string log_level = "warn";
   std::vector<std::string> operator_args;  // extra flags for zroute-operator
+  // CURVE on every link: the operator keeps its keypair in <work>/operator.key and every sidecar
+  // is given its public key (docs/security.md).
+  bool curve = true;
   std::chrono::milliseconds start_timeout{20000};
 };
 
@@ -54,6 +57,8 @@ class LocalSystem {
   Status StartOperator();
   int operator_port() const { return operator_port_; }
   const std::string& control_endpoint() const { return control_endpoint_; }
+  // The operator's CURVE public key ("" with curve off).
+  const std::string& operator_public_key() const { return operator_public_key_; }
 
   // Starts a sample subscriber app (zroute-example-subscriber, with `app_args`) and its sidecar
   // (with `sidecar_args`), and waits until the sidecar is ready. A durable outbox lives in
@@ -107,6 +112,7 @@ class LocalSystem {
   Subprocess operator_;
   int operator_port_ = 0;
   std::string control_endpoint_;
+  std::string operator_public_key_;
   std::vector<std::unique_ptr<LocalReplica>> replicas_;
 };
 

@@ -19,7 +19,18 @@ ControlServer::ControlServer(Clock& clock, ControlServerOptions options, Operato
 ControlServer::~ControlServer() { Stop(); }
 
 StatusOr<std::string> ControlServer::Start() {
+  const bool curve = !options_.curve.secret_key.empty();
+  if (curve) {
+    // Admits every key (see ControlServerOptions) but names it, so each message tells its key.
+    zap_ = std::make_unique<security::ZapHandler>(
+        context_, "controlplane", [](const std::string& key) -> std::optional<std::string> { return key; });
+    ZR_RETURN_IF_ERROR(zap_->Start());
+  }
   try {
+    if (curve) {
+      router_.set(zmq::sockopt::curve_server, 1);
+      router_.set(zmq::sockopt::curve_secretkey, options_.curve.secret_key);
+    }
     router_.set(zmq::sockopt::router_mandatory, 1);
     router_.set(zmq::sockopt::linger, 0);
     router_.set(zmq::sockopt::maxmsgsize, wire::kMaxFrameBytes);
@@ -38,6 +49,7 @@ void ControlServer::Stop() {
   stop_.store(true);
   wakeup_.Notify();
   thread_.join();
+  if (zap_) zap_->Stop();
 }
 
 void ControlServer::SetResources(const ResourceSet& resources) {
@@ -77,21 +89,35 @@ void ControlServer::Send(const std::string& identity, wire::ControlCommand comma
   }
 }
 
-void ControlServer::OnMessage(const std::string& identity, std::string_view frame) {
+void ControlServer::OnMessage(const std::string& identity, const std::string& client_key, std::string_view frame) {
   auto decoded = wire::DecodeControlMessage(frame);
   if (!decoded.ok()) {
     metrics_.control_rejected.With({"malformed"}).Increment();
     return;
+  }
+  const bool curve = !options_.curve.secret_key.empty();
+  if (curve) {
+    // A sidecar id is bound to the key it registered with: another connection claiming that id
+    // (a reused routing id, or a REGISTER that would replace the key) is not that sidecar.
+    auto it = membership_.members().find(identity);
+    if (it != membership_.members().end() && it->second.info.public_key != client_key) {
+      metrics_.control_rejected.With({"key_mismatch"}).Increment();
+      return;
+    }
   }
   MonoTime now = clock_.Now();
   const nlohmann::json& body = decoded->body;
   switch (decoded->command) {
     case wire::ControlCommand::kRegister: {
       auto info = wire::SidecarInfoFromJson(body);
-      if (!info.ok() || info->sidecar_id != identity) {
+      std::string problem = !info.ok() ? info.status().message()
+                            : info->sidecar_id != identity ? "sidecar id does not match the connection identity"
+                            : curve && info->public_key != client_key
+                                ? "public key does not match the connection's CURVE key"
+                                : "";
+      if (!problem.empty()) {
         metrics_.control_rejected.With({"bad_register"}).Increment();
-        ZR_LOG(kWarn, "controlplane", "registration refused",
-               {{"error", info.ok() ? "sidecar id does not match the connection identity" : info.status().message()}});
+        ZR_LOG(kWarn, "controlplane", "registration refused", {{"error", problem}});
         return;
       }
       metrics_.registrations.With({}).Increment();
@@ -205,7 +231,14 @@ void ControlServer::Run() {
         } catch (const zmq::error_t&) {
           break;
         }
-        OnMessage(identity.to_string(), frame.to_string_view());
+        std::string client_key;
+        if (zap_) {
+          try {
+            if (const char* user = frame.gets("User-Id")) client_key = user;
+          } catch (const zmq::error_t&) {
+          }
+        }
+        OnMessage(identity.to_string(), client_key, frame.to_string_view());
       }
     }
     {

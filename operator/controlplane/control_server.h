@@ -21,6 +21,8 @@
 
 #include "common/resources/resource_parser.h"
 #include "common/routing/routing_table.h"
+#include "common/security/curve_keys.h"
+#include "common/security/zap_handler.h"
 #include "common/util/clock.h"
 #include "common/util/wakeup.h"
 #include "operator/controlplane/membership.h"
@@ -32,6 +34,11 @@ struct ControlServerOptions {
   std::string bind = "tcp://127.0.0.1:7400";
   Duration heartbeat_timeout = std::chrono::seconds(5);
   Duration ping_interval = std::chrono::seconds(1);
+  // The operator's CURVE keypair; empty = plain TCP. With it the socket is a CURVE server: any
+  // client key completes the handshake (a new sidecar's key is not known before it registers),
+  // but a sidecar's REGISTER must carry the key of its own connection, and every later message
+  // of that sidecar must arrive on a connection with that key (else counted as key_mismatch).
+  security::CurveKeyPair curve;
 };
 
 class ControlServer {
@@ -68,7 +75,8 @@ class ControlServer {
 
  private:
   void Run();
-  void OnMessage(const std::string& identity, std::string_view frame);
+  // `client_key`: the CURVE key of the sender's connection ("" without CURVE).
+  void OnMessage(const std::string& identity, const std::string& client_key, std::string_view frame);
   void Send(const std::string& identity, wire::ControlCommand command, const nlohmann::json& body);
   void Rebuild();
   void PublishSnapshots();
@@ -77,6 +85,7 @@ class ControlServer {
   const ControlServerOptions options_;
   OperatorMetrics& metrics_;
   zmq::context_t context_{1};
+  std::unique_ptr<security::ZapHandler> zap_;  // bound before router_ becomes a CURVE server
   zmq::socket_t router_;
   Wakeup wakeup_;
   std::thread thread_;

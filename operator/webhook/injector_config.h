@@ -18,6 +18,9 @@ struct InjectorConfig {
   std::string memory_limit = "256Mi";
   // The operator's control-plane endpoint the sidecar registers with (--operator).
   std::string operator_address = "tcp://zroute-operator.zroute-system.svc:7400";
+  // The operator's CURVE public key (Z85), given to every sidecar as ZROUTE_OPERATOR_PUBLIC_KEY;
+  // empty = the sidecars run without CURVE (docs/security.md).
+  std::string operator_public_key;
   // emptyDir sizeLimit of the outbox volume unless the pod names one (zroute.io/outbox-size).
   std::string default_outbox_size = "1Gi";
   std::string default_log_level = "info";

@@ -24,6 +24,9 @@ json BuildSidecarContainer(const InjectionSpec& spec, const InjectorConfig& conf
   json env = json::array({FieldRefEnv("POD_NAME", "metadata.name"),
                           FieldRefEnv("POD_NAMESPACE", "metadata.namespace"),
                           FieldRefEnv("POD_IP", "status.podIP")});
+  if (!config.operator_public_key.empty()) {
+    env.push_back({{"name", kEnvOperatorPublicKey}, {"value", config.operator_public_key}});
+  }
   if (spec.api_token_secret) {
     env.push_back({{"name", kEnvApiToken},
                    {"valueFrom", {{"secretKeyRef", {{"name", *spec.api_token_secret}, {"key", kApiTokenSecretKey}}}}}});

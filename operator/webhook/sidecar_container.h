@@ -21,6 +21,7 @@ inline constexpr char kEnvHttpPort[] = "ZROUTE_HTTP_PORT";
 inline constexpr char kEnvPublishUrl[] = "ZROUTE_PUBLISH_URL";
 // Environment of the sidecar holding the API token when zroute.io/api-token-secret is set.
 inline constexpr char kEnvApiToken[] = "ZROUTE_API_TOKEN";
+inline constexpr char kEnvOperatorPublicKey[] = "ZROUTE_OPERATOR_PUBLIC_KEY";
 inline constexpr char kApiTokenSecretKey[] = "token";
 
 // The sidecar container. `native` makes it an init container entry with restartPolicy Always and a

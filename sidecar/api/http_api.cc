@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/security/bearer_token.h"
 #include "common/util/duration.h"
 #include "common/util/logging.h"
 
@@ -62,6 +63,19 @@ void HttpApi::Stop() {
 }
 
 void HttpApi::Routes() {
+  // With an API token, every /v1/ call must carry it; probes and /metrics stay open. Checked
+  // before the body is read, so a caller without the token cannot make the sidecar read one.
+  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (config_.api_token.empty() || req.path.rfind("/v1/", 0) != 0 ||
+        security::BearerTokenMatches(req.get_header_value("Authorization"), config_.api_token)) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    metrics_.publish_rejected.With({"unauthenticated"}).Increment();
+    res.set_header("WWW-Authenticate", "Bearer");
+    res.set_header("Connection", "close");  // the unread body must not be taken for the next request
+    Reply(res, 401, {{"error", "missing or wrong API token (Authorization: Bearer <token>)"}});
+    return httplib::Server::HandlerResponse::Handled;
+  });
   server_->Post(R"(/v1/publish/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
     HttpHeaders headers;
     for (const auto& [name, value] : req.headers) {

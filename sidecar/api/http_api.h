@@ -6,7 +6,8 @@
 //   GET  /metrics                 Prometheus text
 //   GET  /v1/admin/subscriptions  progress of every subscription this sidecar publishes for
 //   POST /v1/admin/subscriptions/{ns}/{name}/rewind?offset=N | ?time=RFC3339   replay
-// Errors answer {"error": "..."} with the status that the Status maps to.
+// Errors answer {"error": "..."} with the status that the Status maps to. With config.api_token
+// set, every /v1/ route answers 401 unless the request carries "Authorization: Bearer <token>".
 // Threads: httplib's pool (config.http_threads); handlers only call thread-safe collaborators.
 #pragma once
 

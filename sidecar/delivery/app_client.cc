@@ -23,7 +23,9 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(const std::string& valu
   return std::chrono::milliseconds(std::min<int64_t>(seconds, 3600) * 1000);
 }
 
-AppClient::AppClient(const std::string& host, int port) : client_(std::make_unique<httplib::Client>(host, port)) {
+AppClient::AppClient(const std::string& host, int port, const std::string& bearer_token)
+    : client_(std::make_unique<httplib::Client>(host, port)) {
+  if (!bearer_token.empty()) client_->set_bearer_token_auth(bearer_token);
   client_->set_tcp_nodelay(true);
   client_->set_keep_alive(true);
   client_->set_connection_timeout(std::chrono::seconds(2));

@@ -43,7 +43,8 @@ struct DeliveryMetadata {
 
 class AppClient {
  public:
-  AppClient(const std::string& host, int port);
+  // A non-empty `bearer_token` is sent as "Authorization: Bearer <token>" with every delivery.
+  AppClient(const std::string& host, int port, const std::string& bearer_token = "");
   ~AppClient();
   DeliveryResult Deliver(const std::string& route, const CloudEvent& event, std::chrono::milliseconds timeout,
                          const DeliveryMetadata& metadata = {});

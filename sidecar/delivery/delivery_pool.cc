@@ -52,7 +52,7 @@ size_t DeliveryPool::InProgress() const {
 }
 
 void DeliveryPool::WorkerLoop() {
-  AppClient client(config_.app_host, config_.app_port);
+  AppClient client(config_.app_host, config_.app_port, config_.delivery_token);
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     MonoTime now = clock_.Now();

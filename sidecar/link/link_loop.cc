@@ -12,9 +12,10 @@ namespace zroute {
 LinkLoop::LinkLoop(const SidecarConfig& config, zmq::context_t& context, Clock& clock, TableHolder& table,
                    Outbox& outbox, SidecarMetrics& metrics, DeliveryPool::DeadLetterFn dead_letter)
     : config_(config), context_(context), clock_(clock), table_(table), outbox_(outbox), metrics_(metrics),
+      security_(config, context, metrics),
       router_(context, zmq::socket_type::router),
       dispatcher_(outbox, clock, metrics),
-      peers_(context, config, clock, metrics),
+      peers_(context, config, clock, metrics, security_),
       pool_(config, clock, metrics, std::move(dead_letter), [this](const DeliveryTask& t, Completion c) {
         {
           std::lock_guard<std::mutex> lock(posted_mu_);
@@ -27,7 +28,10 @@ LinkLoop::~LinkLoop() { Stop(); }
 
 StatusOr<std::string> LinkLoop::Start(const wire::SidecarInfo& self_without_endpoint) {
   std::string endpoint;
+  // The ZAP handler first: a CURVE server handshaking without one admits every key.
+  ZR_RETURN_IF_ERROR(security_.Start());
   try {
+    security_.ConfigureServer(router_);
     router_.set(zmq::sockopt::router_mandatory, 1);
     router_.set(zmq::sockopt::linger, 1000);  // let the last acks out on shutdown
     router_.set(zmq::sockopt::maxmsgsize, wire::kMaxFrameBytes);
@@ -172,6 +176,7 @@ void LinkLoop::Run() {
     if (table != installed_) {
       installed_ = table;
       if (table) {
+        security_.OnTable(*table);
         peers_.OnTable(*table);
         dispatcher_.OnTable(table);
       }
@@ -229,6 +234,10 @@ void LinkLoop::OnInbound() {
       continue;
     }
     std::string peer = parts[0].to_string();
+    // Who sent it comes from its key, not from what it says; unknown senders get no answer.
+    RoutingTablePtr table = table_.Get();
+    auto sender = security_.Identify(parts[1], peer, table.get());
+    if (!sender) continue;
     auto decoded = wire::DecodeLinkMessage(parts[1].to_string_view());
     if (!decoded.ok()) {
       metrics_.link_rejected.With({"malformed"}).Increment();
@@ -244,8 +253,9 @@ void LinkLoop::OnInbound() {
       }
     };
     if (auto* events = std::get_if<wire::Events>(&*decoded)) {
-      HandleEvents(peer, std::move(*events));
-    } else if (std::holds_alternative<wire::Hello>(*decoded)) {
+      HandleEvents(peer, *sender, std::move(*events));
+    } else if (auto* hello = std::get_if<wire::Hello>(&*decoded)) {
+      if (!security_.CheckHello(*sender, *hello)) continue;
       Inbound& in = inbound_[peer];
       uint32_t grant = config_.link_window > in.outstanding ? config_.link_window - in.outstanding : 0;
       reply(wire::Credit{stopping_.load() ? 0 : grant});
@@ -257,7 +267,7 @@ void LinkLoop::OnInbound() {
   }
 }
 
-void LinkLoop::HandleEvents(const std::string& peer, wire::Events events) {
+void LinkLoop::HandleEvents(const std::string& peer, const security::PeerIdentity& sender, wire::Events events) {
   Inbound& in = inbound_[peer];
   RoutingTablePtr table = table_.Get();
   for (auto& frame : events.events) {
@@ -279,6 +289,11 @@ void LinkLoop::HandleEvents(const std::string& peer, wire::Events events) {
     if (!sub || sub->spec.app_id != config_.app_id || sub->meta.namespace_ != config_.namespace_) {
       metrics_.link_rejected.With({"unknown_subscription"}).Increment();
       nack(wire::NackReason::kUnknownSubscription);
+      continue;
+    }
+    if (auto verdict = security_.CheckEvent(sender, *table, frame.topic, *sub); verdict != LinkSecurity::Verdict::kAllow) {
+      nack(verdict == LinkSecurity::Verdict::kRetry ? wire::NackReason::kUnknownSubscription
+                                                    : wire::NackReason::kRejected);
       continue;
     }
     auto event = DecodeEventBinary(frame.payload);

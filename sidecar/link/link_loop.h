@@ -27,6 +27,7 @@
 #include "sidecar/delivery/latency_window.h"
 #include "sidecar/delivery/windowed_rate.h"
 #include "sidecar/link/dispatcher.h"
+#include "sidecar/link/link_security.h"
 #include "sidecar/link/peer_links.h"
 #include "sidecar/routing/control_channel.h"
 #include "sidecar/routing/table_holder.h"
@@ -74,7 +75,7 @@ class LinkLoop {
 
   void Run();
   void OnInbound();
-  void HandleEvents(const std::string& peer, wire::Events events);
+  void HandleEvents(const std::string& peer, const security::PeerIdentity& sender, wire::Events events);
   void DrainCompletions();
   void FlushReplies();
   void RunPosted();
@@ -91,6 +92,7 @@ class LinkLoop {
   Outbox& outbox_;
   SidecarMetrics& metrics_;
 
+  LinkSecurity security_;  // before the sockets: its ZAP handler outlives them
   zmq::socket_t router_;
   std::unique_ptr<ControlChannel> control_;
   Dispatcher dispatcher_;

@@ -8,7 +8,9 @@ namespace zroute {
 struct PeerLinks::Peer {
   std::string sidecar_id;
   std::string endpoint;
+  std::string public_key;  // the peer's CURVE key, from the table
   zmq::socket_t socket;
+  MonoTime connected_at{};
   uint32_t credit = 0;
   bool alive = false;  // has answered since the last HELLO
   MonoTime last_heard{};
@@ -25,12 +27,15 @@ constexpr size_t kMaxBatchEvents = 128;
 // unanswered HELLO is repeated soon rather than after a whole heartbeat interval.
 constexpr std::chrono::milliseconds kHelloRetry{50};
 constexpr size_t kMaxBatchBytes = 1 << 20;
+// With CURVE, a peer silent this long after connecting gets a new socket (see the header).
+constexpr std::chrono::milliseconds kRecreateUnanswered{1000};
 }  // namespace
 
 std::chrono::milliseconds PeerLinks::HelloRetry() const { return std::min(config_.heartbeat_interval, kHelloRetry); }
 
-PeerLinks::PeerLinks(zmq::context_t& context, const SidecarConfig& config, Clock& clock, SidecarMetrics& metrics)
-    : context_(context), config_(config), clock_(clock), metrics_(metrics) {}
+PeerLinks::PeerLinks(zmq::context_t& context, const SidecarConfig& config, Clock& clock, SidecarMetrics& metrics,
+                     const LinkSecurity& security)
+    : context_(context), config_(config), clock_(clock), metrics_(metrics), security_(security) {}
 
 PeerLinks::~PeerLinks() = default;
 
@@ -41,6 +46,14 @@ PeerLinks::Peer& PeerLinks::GetOrConnect(const Endpoint& endpoint) {
   Peer& p = *slot;
   p.sidecar_id = endpoint.sidecar_id;
   p.endpoint = endpoint.data_endpoint;
+  p.public_key = endpoint.public_key;
+  Connect(p);
+  metrics_.peers.With({}).Set(static_cast<double>(peers_.size()));
+  return p;
+}
+
+void PeerLinks::Connect(Peer& p) {
+  p.connected_at = clock_.Now();
   p.socket = zmq::socket_t(context_, zmq::socket_type::dealer);
   p.socket.set(zmq::sockopt::routing_id, config_.sidecar_id);
   p.socket.set(zmq::sockopt::linger, 0);
@@ -50,12 +63,15 @@ PeerLinks::Peer& PeerLinks::GetOrConnect(const Endpoint& endpoint) {
   p.socket.set(zmq::sockopt::reconnect_ivl, 100);
   p.socket.set(zmq::sockopt::reconnect_ivl_max, 2000);
   try {
+    if (!security_.ConfigureClient(p.socket, p.public_key)) {
+      ZR_LOG(kError, "link", "peer has no valid CURVE key in the routing table: not connecting",
+             {{"peer", p.sidecar_id}, {"endpoint", p.endpoint}});
+      return;
+    }
     p.socket.connect(p.endpoint);
   } catch (const zmq::error_t& e) {
     ZR_LOG(kError, "link", "connect failed", {{"peer", p.sidecar_id}, {"endpoint", p.endpoint}, {"error", e.what()}});
   }
-  metrics_.peers.With({}).Set(static_cast<double>(peers_.size()));
-  return p;
 }
 
 uint32_t PeerLinks::Credit(const Endpoint& endpoint) {
@@ -185,6 +201,10 @@ void PeerLinks::Tick(Dispatcher& dispatcher) {
   for (auto& [id, peer] : peers_) {
     Peer& p = *peer;
     if (p.alive && now - p.last_heard > config_.peer_timeout) MarkLost(p, dispatcher);
+    if (!p.alive && security_.curve() && !p.public_key.empty() &&
+        now - std::max(p.connected_at, p.last_heard) >= kRecreateUnanswered) {
+      Connect(p);
+    }
     if (!p.alive && now - p.last_hello >= HelloRetry()) {
       p.last_hello = now;
       p.credit = 0;

@@ -5,7 +5,9 @@
 // answers with CREDIT(n) from its free slots; every event spends one credit and every ACK/NACK
 // returns what the consumer grants back. Liveness: each side heartbeats; a peer silent for
 // peer_timeout is declared lost (its in-flight events go back in line), its credit is zeroed and
-// HELLO is repeated until it answers again.
+// HELLO is repeated until it answers again. With CURVE, a peer that has not answered within a
+// second of connecting gets a new socket: libzmq never reconnects a connection whose handshake
+// the peer's ZAP handler refused (it did not know our key yet), so only a new socket retries.
 // Thread: the link thread only; owns its sockets.
 #pragma once
 
@@ -19,6 +21,7 @@
 #include "common/util/clock.h"
 #include "sidecar/link/dispatcher.h"
 #include "sidecar/link/event_sink.h"
+#include "sidecar/link/link_security.h"
 #include "sidecar/sidecar_config.h"
 #include "sidecar/sidecar_metrics.h"
 
@@ -26,7 +29,8 @@ namespace zroute {
 
 class PeerLinks final : public EventSink {
  public:
-  PeerLinks(zmq::context_t& context, const SidecarConfig& config, Clock& clock, SidecarMetrics& metrics);
+  PeerLinks(zmq::context_t& context, const SidecarConfig& config, Clock& clock, SidecarMetrics& metrics,
+            const LinkSecurity& security);
   ~PeerLinks() override;
 
   uint32_t Credit(const Endpoint& endpoint) override;
@@ -48,6 +52,8 @@ class PeerLinks final : public EventSink {
  private:
   struct Peer;
   Peer& GetOrConnect(const Endpoint& endpoint);
+  // (Re)creates the peer's socket and connects it.
+  void Connect(Peer& peer);
   std::chrono::milliseconds HelloRetry() const;
   // Returns false when the send failed (and the peer was marked lost, when `dispatcher` is given).
   bool SendFrame(Peer& peer, const std::string& frame, Dispatcher* dispatcher);
@@ -57,6 +63,7 @@ class PeerLinks final : public EventSink {
   const SidecarConfig& config_;
   Clock& clock_;
   SidecarMetrics& metrics_;
+  const LinkSecurity& security_;
   std::map<std::string, std::unique_ptr<Peer>> peers_;  // by sidecar id
   std::vector<Peer*> poll_order_;
 };

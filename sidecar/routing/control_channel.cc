@@ -28,6 +28,13 @@ bool ControlChannel::Start() {
   socket_.set(zmq::sockopt::maxmsgsize, wire::kMaxFrameBytes);
   socket_.set(zmq::sockopt::reconnect_ivl, 100);
   socket_.set(zmq::sockopt::reconnect_ivl_max, 2000);
+  if (!config_.operator_public_key.empty()) {
+    // CURVE client: only the holder of the operator's secret key can complete the handshake, so
+    // every table this channel installs comes from the operator.
+    socket_.set(zmq::sockopt::curve_serverkey, config_.operator_public_key);
+    socket_.set(zmq::sockopt::curve_publickey, config_.curve.public_key);
+    socket_.set(zmq::sockopt::curve_secretkey, config_.curve.secret_key);
+  }
   socket_.connect(config_.operator_endpoint);
   bool cached = false;
   if (!cache_path_.empty()) {

@@ -6,6 +6,8 @@
 // not apply (a gap) or a ping announcing a version we do not have triggers a snapshot request.
 // Every table it installs is also written to `cache_path`, and read back at start, so the data
 // plane keeps working on the last table while the operator is away.
+// With config.operator_public_key set, the socket is a CURVE client of the operator (keys in
+// config.curve); the REGISTER body carries this sidecar's public key.
 // Thread: the link thread only; owns its socket.
 #pragma once
 

@@ -191,6 +191,22 @@ TEST(SidecarInjectorTest, PodWithInitContainersAndOptionalAnnotations) {
   EXPECT_EQ(pod["spec"]["terminationGracePeriodSeconds"], 30);
 }
 
+TEST(SidecarInjectorTest, SidecarGetsTheOperatorsPublicKeyWhenCurveIsOn) {
+  const json request = LoadFixture("review_deployment_pod.json");
+  InjectorConfig config = Config(29);
+  const ReviewResult plain = ReviewAdmission(request, config);
+  ASSERT_EQ(plain.outcome, ReviewOutcome::kInjected) << plain.detail;
+  json pod = PatchedPod(request, plain.review);
+  EXPECT_EQ(EnvValue(pod["spec"]["initContainers"].back(), "ZROUTE_OPERATOR_PUBLIC_KEY"), "<absent>");
+
+  config.operator_public_key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+  const ReviewResult curve = ReviewAdmission(request, config);
+  ASSERT_EQ(curve.outcome, ReviewOutcome::kInjected) << curve.detail;
+  pod = PatchedPod(request, curve.review);
+  EXPECT_EQ(EnvValue(pod["spec"]["initContainers"].back(), "ZROUTE_OPERATOR_PUBLIC_KEY"),
+            config.operator_public_key);
+}
+
 TEST(SidecarInjectorTest, ReinvocationOnItsOwnOutputChangesNothing) {
   for (int minor : {27, 29, 33}) {
     for (const char* fixture : {"review_deployment_pod.json", "review_pod_with_init_containers.json"}) {
