@@ -38,6 +38,9 @@ SidecarMetrics::SidecarMetrics()
       operator_connected(Gauge(metrics_, "zroute_control_connected", "1 while this sidecar's control channel to the operator is up, else 0."), {}),
       publish_latency(Histogram(metrics_, "zroute_publish_latency_seconds", "Time from publish request to durable."), {}),
       delivery_latency(Histogram(metrics_, "zroute_delivery_latency_seconds", "Duration of the HTTP call to the local app."), {"subscription"}),
-      fsync_latency(Histogram(metrics_, "zroute_outbox_fsync_duration_seconds", "Duration of one outbox group commit's fdatasync."), {}) {}
+      fsync_latency(Histogram(metrics_, "zroute_outbox_fsync_duration_seconds", "Duration of one outbox group commit's fdatasync."), {}) {
+  // Exported at 0 from the start: the outbox-full alert takes increase() of the quota reason.
+  for (const char* reason : {"quota", "storage"}) publish_rejected.With({reason});
+}
 
 }  // namespace zroute
