@@ -35,6 +35,9 @@ Status Sidecar::Start() {
     OutboxOptions options;
     options.dir = config_.outbox_dir;
     options.disk_quota_bytes = config_.outbox_quota_bytes;
+    options.on_sync = [this](Duration d) {
+      metrics_.fsync_latency.With({}, LatencyBuckets()).Observe(std::chrono::duration<double>(d).count());
+    };
     if (config_.outbox_sync == "interval") {
       options.sync_policy = SyncPolicy::kInterval;
       options.sync_interval = config_.outbox_sync_interval;

@@ -2,11 +2,14 @@
 
 #include <httplib.h>
 
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "common/security/bearer_token.h"
 #include "common/util/duration.h"
 #include "common/util/logging.h"
+#include "sidecar/api/topic_events.h"
 
 namespace zroute {
 namespace {
@@ -145,6 +148,28 @@ void HttpApi::Routes() {
       return;
     }
     Reply(res, 200, {{"subscription", key}, {"offset", offset}});
+  });
+  server_->Get(R"(/v1/admin/topics/([^/]+)/([^/]+)/events)", [this](const httplib::Request& req,
+                                                                    httplib::Response& res) {
+    std::string key = std::string(req.matches[1]) + "/" + std::string(req.matches[2]);
+    RoutingTablePtr t = table_.Get();
+    if (!t || !t->FindTopic(key)) {
+      ReplyError(res, Status::NotFound("unknown topic '" + key + "'"));
+      return;
+    }
+    std::map<std::string, std::string> params;
+    for (const auto& [name, value] : req.params) {
+      if (!params.emplace(name, value).second) {
+        ReplyError(res, Status::InvalidArgument("parameter '" + name + "' given twice"));
+        return;
+      }
+    }
+    auto events = ReadTopicEvents(outbox_, key, params);
+    if (!events.ok()) {
+      ReplyError(res, events.status());
+      return;
+    }
+    Reply(res, 200, *events);
   });
   server_->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     Reply(res, 500, {{"error", "internal error"}});

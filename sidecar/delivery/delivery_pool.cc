@@ -145,7 +145,11 @@ void DeliveryPool::Run(DeliveryTask* t, AppClient& client) {
     }
   }
   // Shutting down: hand it back to be delivered elsewhere rather than wait here.
-  if (hand_back) Finish(t, Completion::kHandedBack);
+  if (hand_back) {
+    Finish(t, Completion::kHandedBack);
+  } else if (!exhausted_or_final) {
+    metrics_.retried.With({t->subscription}).Increment();
+  }
 }
 
 void DeliveryPool::Finish(DeliveryTask* t, Completion completion) {

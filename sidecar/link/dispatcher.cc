@@ -53,8 +53,8 @@ void Dispatcher::OnTable(const RoutingTablePtr& table) {
     if (now == nullptr || now->meta.namespace_ + "/" + now->spec.topic != it->second->topic_key) {
       Status s = outbox_.DropCursor(it->second->topic_key, it->first);
       if (!s.ok()) ZR_LOG(kWarn, "dispatcher", "dropping cursor failed", {{"subscription", it->first}, {"error", s.ToString()}});
-      metrics_.lag.Remove({it->first});
-      metrics_.in_flight.Remove({it->first});
+      for (GaugeVec* g : {&metrics_.lag, &metrics_.in_flight}) g->Remove({it->first});
+      for (CounterVec* c : {&metrics_.dispatched, &metrics_.redelivered, &metrics_.acked}) c->Remove({it->first});
       // Late answers for its deliveries must not reach the freed state.
       for (const auto& [id, sent] : it->second->sent) in_flight_.erase(id);
       it = subs_.erase(it);
@@ -71,6 +71,8 @@ void Dispatcher::OnTable(const RoutingTablePtr& table) {
       // A new subscription starts at its persisted cursor, or at the first retained event.
       state->cursor = std::max(outbox_.Cursor(state->topic_key, key), outbox_.BeginOffset(state->topic_key));
       state->next_read = state->cursor;
+      // Exported at 0 from the start, so rate() sees the first events.
+      for (CounterVec* c : {&metrics_.dispatched, &metrics_.redelivered, &metrics_.acked}) c->With({key});
     }
     state->sub = sub;
     // Events in flight to replicas that left go back in line.

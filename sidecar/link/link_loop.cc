@@ -149,6 +149,26 @@ nlohmann::json LinkLoop::LoadReport() {
   return report;
 }
 
+void LinkLoop::InitConsumerSeries(const RoutingTable& table) {
+  for (const auto& [key, sub] : table.subscriptions()) {
+    if (sub.spec.app_id != config_.app_id || sub.meta.namespace_ != config_.namespace_) continue;
+    for (CounterVec* c : {&metrics_.delivered, &metrics_.delivery_failed, &metrics_.retried, &metrics_.dead_lettered,
+                          &metrics_.duplicates}) {
+      c->With({key});
+    }
+  }
+}
+
+void LinkLoop::UpdateOutboxGauges() {
+  metrics_.outbox_bytes.With({}).Set(static_cast<double>(outbox_.DiskBytes()));
+  for (const std::string& topic : outbox_.Topics()) {
+    const uint64_t begin = outbox_.BeginOffset(topic), end = outbox_.EndOffset(topic);
+    metrics_.outbox_events.With({topic}).Set(static_cast<double>(end > begin ? end - begin : 0));
+  }
+  peers_.UpdateGauges();
+  metrics_.operator_connected.With({}).Set(operator_connected_.load() ? 1 : 0);
+}
+
 void LinkLoop::Run() {
   MonoTime last_report{};
   MonoTime last_timeout_check = clock_.Now();
@@ -179,6 +199,7 @@ void LinkLoop::Run() {
         security_.OnTable(*table);
         peers_.OnTable(*table);
         dispatcher_.OnTable(table);
+        InitConsumerSeries(*table);
       }
     }
     DrainCompletions();
@@ -197,6 +218,7 @@ void LinkLoop::Run() {
     control_->Tick(report);
     if (now - last_timeout_check > std::chrono::seconds(1)) {
       dispatcher_.CheckTimeouts();
+      UpdateOutboxGauges();
       last_timeout_check = now;
     }
     if (stopping_.load()) break;

@@ -82,6 +82,11 @@ class LinkLoop {
   // The `load` object of the heartbeat; format in operator/scaling/load_report_json.h.
   nlohmann::json LoadReport();
   bool AppConsumes() const;  // the installed table lists a subscription of this app
+  // Creates the consumer-side counters of this app's subscriptions at 0, so they are exported
+  // (and rate() works) before the first event. Series of deleted subscriptions stay until restart.
+  void InitConsumerSeries(const RoutingTable& table);
+  // Outbox size, retained events per topic and the links' gauges (once a second).
+  void UpdateOutboxGauges();
   // Runs fn on the loop thread and waits for it.
   void Call(std::function<void()> fn);
 

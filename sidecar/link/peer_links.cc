@@ -215,4 +215,16 @@ void PeerLinks::Tick(Dispatcher& dispatcher) {
   }
 }
 
+void PeerLinks::UpdateGauges() {
+  double connected = 0, credit = 0;
+  for (const auto& [id, peer] : peers_) {
+    if (!peer->alive) continue;
+    connected += 1;
+    credit += peer->credit;
+  }
+  metrics_.peers.With({}).Set(static_cast<double>(peers_.size()));
+  metrics_.peers_connected.With({}).Set(connected);
+  metrics_.link_credit.With({}).Set(credit);
+}
+
 }  // namespace zroute

@@ -47,6 +47,9 @@ class PeerLinks final : public EventSink {
   // Heartbeats, HELLO retries and loss detection.
   void Tick(Dispatcher& dispatcher);
 
+  // Sets the peers, peers-connected and credit gauges.
+  void UpdateGauges();
+
   size_t size() const { return peers_.size(); }
 
  private:

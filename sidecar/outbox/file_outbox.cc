@@ -160,7 +160,9 @@ void FileOutbox::ProcessBatch(std::vector<AppendRequest*>& batch) {
     }
     const bool sync = options_.sync_policy == SyncPolicy::kEveryBatch;
     for (size_t i = 0; status.ok() && i < touched.size(); ++i) {
+      const MonoTime flush_start = clock_.Now();
       StatusOr<uint64_t> bytes = touched[i]->log->Flush(sync);
+      if (sync && bytes.ok() && options_.on_sync) options_.on_sync(clock_.Now() - flush_start);
       if (!bytes.ok()) {
         status = bytes.status();
       } else {
@@ -186,7 +188,11 @@ void FileOutbox::ProcessBatch(std::vector<AppendRequest*>& batch) {
 }
 
 Status FileOutbox::SyncUnsynced() {
-  for (Topic* topic : unsynced_) ZR_RETURN_IF_ERROR(topic->log->SyncActive());
+  for (Topic* topic : unsynced_) {
+    const MonoTime start = clock_.Now();
+    ZR_RETURN_IF_ERROR(topic->log->SyncActive());
+    if (options_.on_sync) options_.on_sync(clock_.Now() - start);
+  }
   unsynced_.clear();
   last_sync_ = clock_.Now();
   return Status::OK();

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,9 @@ struct OutboxOptions {
   Duration sync_interval = std::chrono::milliseconds(10);
   uint64_t segment_bytes = 64ull << 20;
   uint64_t disk_quota_bytes = 1ull << 30;  // all topics together
+  // Called on the writer thread with the duration of every durable flush of one topic's log
+  // (write + fdatasync): the sidecar's fsync latency histogram. May be empty.
+  std::function<void(Duration)> on_sync;
 };
 
 struct TopicRetention {

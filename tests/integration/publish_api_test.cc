@@ -143,5 +143,46 @@ TEST_F(PublishApiTest, TraceContextContinuesFromPublisherToSubscriberWithANewSpa
   }
 }
 
+TEST_F(PublishApiTest, TopicEventsEndpointReadsTheLogAndRefusesBadQueries) {
+  const httplib::Headers binary{{"ce-specversion", "1.0"}, {"ce-source", "/shop"}, {"ce-type", "t"}};
+  for (int i = 0; i < 3; ++i) {
+    httplib::Headers h = binary;
+    h.emplace("ce-id", "te-" + std::to_string(i));
+    auto r = Post("/v1/publish/orders", h, "{}", "application/json");
+    ASSERT_TRUE(r && r->status == 202);
+  }
+  auto page = client_->Get("/v1/admin/topics/default/orders/events?limit=2");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  auto json = nlohmann::json::parse(page->body);
+  EXPECT_EQ(json["end"], 3);
+  EXPECT_EQ(json["next"], 3);
+  ASSERT_EQ(json["events"].size(), 2u);
+  EXPECT_EQ(json["events"][1]["event"]["id"], "te-2");
+
+  const std::vector<std::pair<std::string, int>> bad = {
+      {"/v1/admin/topics/default/orders/events?limit=0", 400},
+      {"/v1/admin/topics/default/orders/events?limit=100000", 400},
+      {"/v1/admin/topics/default/orders/events?limit=1&limit=2", 400},
+      {"/v1/admin/topics/default/orders/events?from=-1", 400},
+      {"/v1/admin/topics/default/orders/events?from=" + std::string(5000, '9'), 400},
+      {"/v1/admin/topics/default/orders/events?bogus=1", 400},
+      {"/v1/admin/topics/default/nosuch/events", 404},
+      {"/v1/admin/topics/other/orders/events", 404},
+      {"/v1/admin/topics/default/..%2F..%2Fetc/events", 404},
+      {"/v1/admin/topics/" + std::string(3000, 'a') + "/x/events", 404},
+  };
+  for (const auto& [path, status] : bad) {
+    auto r = client_->Get(path);
+    ASSERT_TRUE(r) << path.substr(0, 100);
+    EXPECT_EQ(r->status, status) << path.substr(0, 100) << " " << r->body;
+    if (path.find("..") == std::string::npos && path.size() < 1000) {
+      EXPECT_NE(r->body.find("\"error\""), std::string::npos) << r->body;  // the reason, as JSON
+    }
+  }
+  // Reading changed nothing: the subscriber still gets all three.
+  EXPECT_TRUE(WaitUntil(std::chrono::seconds(20), [&] { return ReceivedIds(*audit_, "default/orders").size() >= 3; }));
+}
+
 }  // namespace
 }  // namespace zroute::testing

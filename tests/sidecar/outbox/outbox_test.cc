@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <set>
 #include <thread>
@@ -19,6 +20,21 @@ class OutboxTest : public ::testing::Test {
   MemoryFileSystem fs_;
   SimulatedClock clock_;
 };
+
+TEST_F(OutboxTest, EveryDurableFlushIsReportedToTheSyncObserverBeforeAppendReturns) {
+  OutboxOptions options = SmallOptions();
+  std::atomic<int> syncs{0};
+  options.on_sync = [&](Duration d) {
+    EXPECT_GE(d.count(), 0);
+    syncs.fetch_add(1);
+  };
+  auto outbox = MustOpen(options, clock_, fs_);
+  ASSERT_NE(outbox, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(outbox->Append("orders", OneRecord("e" + std::to_string(i))).ok());
+    EXPECT_EQ(syncs.load(), i + 1) << "one fdatasync per sequential append, observed before it is acknowledged";
+  }
+}
 
 TEST_F(OutboxTest, AppendReadRoundTripAcrossSegmentRolls) {
   auto outbox = MustOpen(SmallOptions(), clock_, fs_);
