@@ -104,6 +104,9 @@ TEST_F(CrdManifestsTest, SchemaAndParserRejectTheSameDocuments) {
       subscription + "spec: {topic: o, appId: a, delivery: {initialDelay: -5s}}\n",
       subscription + "spec: {topic: o, appId: a, delivery: {maxDelay: 1 m}}\n",
       subscription + "spec: {topic: o, appId: a, delivery: {maxInFlight: 0}}\n",
+      subscription + "spec: {topic: o, appId: a, delivery: {batch: {maxEvents: 0}}}\n",
+      subscription + "spec: {topic: o, appId: a, delivery: {batch: {maxEvents: 1001}}}\n",
+      subscription + "spec: {topic: o, appId: a, delivery: {batch: {size: 2}}}\n",
       subscription + "spec: {topic: o, appId: a, delivery: {attemptTimeout: 000000000000000000000000000000001s}}\n",
       subscription + "spec: {topic: o, appId: a, delivery: {ordered: \"true\"}}\n",
       subscription + "spec: {topic: o, appId: a, filters: [{exact: {}}]}\n",
@@ -150,7 +153,7 @@ spec:
   filters:
     - exact: {type: order.created}
     - any: [{prefix: {subject: eu-}}, {not: {suffix: {type: .debug}}}]
-  delivery: {maxAttempts: 3, backoff: linear, initialDelay: 1s, maxDelay: 1m, attemptTimeout: 5s, maxInFlight: 8, ordered: false}
+  delivery: {maxAttempts: 3, backoff: linear, initialDelay: 1s, maxDelay: 1m, attemptTimeout: 5s, maxInFlight: 8, ordered: false, batch: {maxEvents: 20}}
   deadLetterTopic: orders-dlq
 status:
   observedGeneration: 2
