@@ -64,7 +64,8 @@ TEST_F(CrdManifestsTest, CrdDefaultsEqualModelDefaults) {
                              {"spec", {{"topic", "orders"}, {"appId", "audit"}}}};
   const json defaulted = Defaulted(subscription);
   ASSERT_TRUE(defaulted["spec"].contains("delivery"));  // nested defaults reach the leaves
-  EXPECT_EQ(defaulted["spec"]["delivery"].size(), 7u);
+  EXPECT_EQ(defaulted["spec"]["delivery"].size(), 8u);
+  EXPECT_EQ(defaulted["spec"]["delivery"]["batch"], json({{"maxEvents", 1}}));
   auto parsed_subscription = SubscriptionFromJson(defaulted);
   ASSERT_TRUE(parsed_subscription.ok()) << parsed_subscription.status();
   SubscriptionSpec expected_subscription;
