@@ -36,13 +36,26 @@ metadata:
 spec:
   retention:
     maxAge: 1h
+---
+apiVersion: zroute.io/v1alpha1
+kind: Topic
+metadata:
+  name: bulk
+  namespace: default
+spec:
+  retention:
+    maxAge: 1h
 )";
 
+// batch > 1: delivery.batch.maxEvents (and room in flight for a few such batches).
 std::string Subscription(const std::string& name, const std::string& topic, const std::string& app_id,
-                         const std::string& route) {
+                         const std::string& route, int batch = 1) {
+  std::string delivery = batch > 1 ? "    maxInFlight: " + std::to_string(4 * batch) +
+                                         "\n    ordered: false\n    batch:\n      maxEvents: " + std::to_string(batch) + "\n"
+                                   : "    maxInFlight: 64\n    ordered: false\n";
   return "apiVersion: zroute.io/v1alpha1\nkind: Subscription\nmetadata:\n  name: " + name +
          "\n  namespace: default\nspec:\n  topic: " + topic + "\n  appId: " + app_id + "\n  route: " + route +
-         "\n  delivery:\n    maxInFlight: 64\n    ordered: false\n";
+         "\n  delivery:\n" + delivery;
 }
 
 Status WriteFile(const std::string& path, const std::string& text) {
@@ -106,6 +119,7 @@ Status BenchRunner::RunDataPath() {
   ZR_RETURN_IF_ERROR(WriteFile(manifests + "/topics.yaml", kTopics));
   ZR_RETURN_IF_ERROR(WriteFile(manifests + "/subscriptions.yaml",
                                Subscription("sink-orders", "orders", "sink", "/events") + "---\n" +
+                                   Subscription("sink-bulk", "bulk", "sink", "/events", 100) + "---\n" +
                                    Subscription("lat-latency", "latency", "lat", "/events")));
   LocalSystemOptions lo;
   lo.bin_dir = options_.bin_dir;
@@ -145,6 +159,7 @@ Status BenchRunner::RunDataPath() {
     return s;
   };
   const std::string orders = "default/orders", direct_orders = "zroute-topic: default/orders";
+  const std::string bulk = "default/bulk";
 
   if (Selected("throughput")) {
     std::fprintf(stderr, "throughput: %llu events, %d client threads\n",
@@ -153,12 +168,17 @@ Status BenchRunner::RunDataPath() {
     const uint64_t warm = std::max<uint64_t>(options_.events / 20, 500);
     ZR_RETURN_IF_ERROR(RunLoad(spec(sink->app_port, "/events", direct_orders, warm, 1, sink, orders)).status());
     ZR_RETURN_IF_ERROR(RunLoad(spec(pub->sidecar_port, "/v1/publish/orders", "", warm, 1, sink, orders)).status());
+    ZR_RETURN_IF_ERROR(RunLoad(spec(pub->sidecar_port, "/v1/publish/bulk", "", warm, 100, sink, bulk)).status());
 
     ZR_ASSIGN_OR_RETURN(LoadResult direct,
                         RunLoad(spec(sink->app_port, "/events", direct_orders, options_.events, 1, sink, orders)));
     ZR_ASSIGN_OR_RETURN(LoadResult single,
                         RunLoad(spec(pub->sidecar_port, "/v1/publish/orders", "", options_.events, 1, sink, orders)));
     ZR_ASSIGN_OR_RETURN(LoadResult batched,
+                        RunLoad(spec(pub->sidecar_port, "/v1/publish/bulk", "", options_.events, 100, sink, bulk)));
+    // The same batched publishes to a subscription delivering one event per POST: what batched
+    // delivery adds.
+    ZR_ASSIGN_OR_RETURN(LoadResult batched_unbatched,
                         RunLoad(spec(pub->sidecar_port, "/v1/publish/orders", "", options_.events, 100, sink, orders)));
     char note[160];
     std::snprintf(note, sizeof note, "machine busy: direct %.0f%%, zroute %.0f%%", 100 * direct.machine_busy,
@@ -168,9 +188,14 @@ Status BenchRunner::RunDataPath() {
     const double ratio_batched = batched.events_per_second / direct.events_per_second;
     Add({"throughput, single events", "events/s", single.events_per_second, direct.events_per_second,
          "direct POST to the app", ">= 0.5 x direct", ratio_single >= 0.5, note});
-    std::snprintf(note, sizeof note, "100 events per publish; machine busy %.0f%%", 100 * batched.machine_busy);
+    std::snprintf(note, sizeof note, "100 events per publish, up to 100 per delivery; machine busy %.0f%%",
+                  100 * batched.machine_busy);
     Add({"throughput, batched publish", "events/s", batched.events_per_second, direct.events_per_second,
          "direct POST to the app", ">= 2 x direct", ratio_batched >= 2.0, note});
+    std::snprintf(note, sizeof note, "100 events per publish, one per delivery; machine busy %.0f%%",
+                  100 * batched_unbatched.machine_busy);
+    Add({"throughput, batched publish, unbatched delivery", "events/s", batched_unbatched.events_per_second,
+         direct.events_per_second, "direct POST to the app", "", std::nullopt, note});
 
     // Cost: CPU of each sidecar per 1,000 events in the single-event run, beside the app's CPU per
     // 1,000 events when it is POSTed to directly (the work of one HTTP hop plus recording).

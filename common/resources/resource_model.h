@@ -80,6 +80,9 @@ struct DeliveryPolicy {
   std::chrono::milliseconds attempt_timeout{30000};
   int max_in_flight = 32;  // per consumer replica
   bool ordered = true;     // keyed events one at a time per key
+  // Events per POST to the app: > 1 sends up to this many waiting events of the subscription as
+  // one application/cloudevents-batch+json request (no waiting to fill a batch).
+  int batch_max_events = 1;
   bool operator==(const DeliveryPolicy&) const = default;
 };
 

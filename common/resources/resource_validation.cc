@@ -13,6 +13,7 @@ namespace {
 constexpr int64_t kMaxEventBytesLimit = 64LL << 20;
 constexpr int kMaxAttemptsLimit = 100;
 constexpr int kMaxInFlightLimit = 10000;
+constexpr int kMaxBatchEventsLimit = 1000;
 constexpr size_t kMaxRouteLength = 1024;
 constexpr std::chrono::seconds kMaxStabilization{3600};
 
@@ -163,6 +164,8 @@ Status ValidateSubscription(const Subscription& subscription) {
   }
   if (d.attempt_timeout.count() <= 0) return Invalid("spec.delivery.attemptTimeout", "must be > 0");
   ZR_RETURN_IF_ERROR(CheckRange("spec.delivery.maxInFlight", d.max_in_flight, 1, kMaxInFlightLimit));
+  ZR_RETURN_IF_ERROR(
+      CheckRange("spec.delivery.batch.maxEvents", d.batch_max_events, 1, kMaxBatchEventsLimit));
   ZR_RETURN_IF_ERROR(CheckLabel("spec.deadLetterTopic", s.dead_letter_topic, /*required=*/false));
   if (s.dead_letter_topic == s.topic) return Invalid("spec.deadLetterTopic", "must differ from spec.topic");
   return Status::OK();

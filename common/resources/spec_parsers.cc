@@ -95,7 +95,7 @@ Status ParseSubscriptionSpec(const ObjectReader& spec, SubscriptionSpec* out) {
   ZR_ASSIGN_OR_RETURN(std::optional<ObjectReader> delivery, spec.Child("delivery"));
   if (delivery) {
     ZR_RETURN_IF_ERROR(delivery->RejectUnknown({"maxAttempts", "backoff", "initialDelay", "maxDelay",
-                                                "attemptTimeout", "maxInFlight", "ordered"}));
+                                                "attemptTimeout", "maxInFlight", "ordered", "batch"}));
     DeliveryPolicy& d = out->delivery;
     ZR_RETURN_IF_ERROR(delivery->GetInt("maxAttempts", &d.max_attempts));
     std::string backoff;
@@ -112,6 +112,11 @@ Status ParseSubscriptionSpec(const ObjectReader& spec, SubscriptionSpec* out) {
     ZR_RETURN_IF_ERROR(delivery->GetMillis("attemptTimeout", &d.attempt_timeout));
     ZR_RETURN_IF_ERROR(delivery->GetInt("maxInFlight", &d.max_in_flight));
     ZR_RETURN_IF_ERROR(delivery->GetBool("ordered", &d.ordered));
+    ZR_ASSIGN_OR_RETURN(std::optional<ObjectReader> batch, delivery->Child("batch"));
+    if (batch) {
+      ZR_RETURN_IF_ERROR(batch->RejectUnknown({"maxEvents"}));
+      ZR_RETURN_IF_ERROR(batch->GetInt("maxEvents", &d.batch_max_events));
+    }
   }
   ZR_RETURN_IF_ERROR(spec.GetString("deadLetterTopic", &out->dead_letter_topic));
   return Status::OK();

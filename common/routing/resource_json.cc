@@ -80,7 +80,8 @@ nlohmann::json SubscriptionToJson(const Subscription& sub) {
         {"maxDelay", FormatMillis(d.max_delay)},
         {"attemptTimeout", FormatMillis(d.attempt_timeout)},
         {"maxInFlight", d.max_in_flight},
-        {"ordered", d.ordered}}},
+        {"ordered", d.ordered},
+        {"batch", {{"maxEvents", d.batch_max_events}}}}},
   };
   if (!s.dead_letter_topic.empty()) spec["deadLetterTopic"] = s.dead_letter_topic;
   return {{"apiVersion", kApiVersion}, {"kind", "Subscription"}, {"metadata", MetaToJson(sub.meta)}, {"spec", spec}};

@@ -1,5 +1,6 @@
 // zroute-example-subscriber: a sample consuming app. Its sidecar POSTs each event here as a
-// binary-mode CloudEvent; the app records what it got and shows it on GET /stats, GET /ids and
+// binary-mode CloudEvent, or several as one application/cloudevents-batch+json request (a
+// subscription with delivery.batch.maxEvents > 1); the app records what it got and shows it on GET /stats, GET /ids and
 // GET /events.
 //
 // It also checks the guarantees as a user would see them: an event id seen twice counts as a
@@ -10,7 +11,8 @@
 // Knobs for demos and fault tests:
 //   --work-ms M        simulated processing time, to build a backlog the scaling hints react to;
 //   --fail-every N     answer --fail-status (503 by default, with Retry-After: 0) to every Nth request;
-//   --reject-type T    answer 400 to events of type T (they should end up in a dead-letter topic);
+//   --reject-type T    answer 400 to events of type T, and to a batch holding one (they should end
+//                      up in a dead-letter topic);
 //   --journal FILE     append every event recorded to FILE and reload it at start, so a killed and
 //                      restarted app still knows what it received;
 //   --keep-attributes  keep each event's ce-* headers for GET /events.
@@ -19,6 +21,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -34,10 +37,13 @@
 
 #include <cstdlib>
 
+#include "common/cloudevents/json_format.h"
 #include "common/security/bearer_token.h"
 #include "common/util/flags.h"
 
 namespace {
+
+constexpr size_t kMaxBatchEvents = 10000;
 
 struct Received {
   std::string topic;
@@ -68,12 +74,16 @@ class ReceivedLog {
     journal_ = std::fopen(journal_path_.c_str(), "a");
   }
 
-  void Record(const Received& r) {
+  // The events of one request, in order.
+  void Record(const std::vector<Received>& events) {
     std::lock_guard<std::mutex> lock(mu_);
     ++requests_;
-    if (Apply(r) && journal_) {
-      std::string line = ToJson(r).dump() + "\n";
-      std::fwrite(line.data(), 1, line.size(), journal_);
+    std::string lines;
+    for (const Received& r : events) {
+      if (Apply(r) && journal_) lines += ToJson(r).dump() + "\n";
+    }
+    if (!lines.empty()) {
+      std::fwrite(lines.data(), 1, lines.size(), journal_);
       std::fflush(journal_);  // into the page cache: survives the process being killed
     }
   }
@@ -212,6 +222,8 @@ int main(int argc, char** argv) {
   // server thread while open, so the pool must be larger or deliveries queue behind idle ones.
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   server.set_keep_alive_max_count(100000);
+  // One request: a binary-mode event, or a batch (application/cloudevents-batch+json), which is
+  // accepted or refused as a whole.
   server.Post(R"(/.*)", [&](const httplib::Request& req, httplib::Response& res) {
     if (!token.empty() && !zroute::security::BearerTokenMatches(req.get_header_value("Authorization"), token)) {
       ++unauthorized;
@@ -219,13 +231,57 @@ int main(int argc, char** argv) {
       res.set_content("not from my sidecar", "text/plain");
       return;
     }
-    std::string id = req.get_header_value("ce-id");
-    if (id.empty()) {
-      res.status = 400;
-      res.set_content("missing ce-id", "text/plain");
-      return;
+    const std::string topic = req.get_header_value("zroute-topic");
+    std::vector<Received> events;
+    std::vector<std::string> types;
+    if (req.get_header_value("Content-Type").rfind("application/cloudevents-batch+json", 0) == 0) {
+      auto batch = zroute::ParseEventBatch(req.body, kMaxBatchEvents);
+      if (!batch.ok() || batch->empty()) {
+        res.status = 400;
+        res.set_content(batch.ok() ? "empty batch" : batch.status().ToString(), "text/plain");
+        return;
+      }
+      for (const auto& e : *batch) {
+        Received r;
+        r.topic = topic;
+        r.id = e.id;
+        auto key = e.Attribute("partitionkey");
+        if (key && !key->empty()) r.key = e.source + " " + *key;
+        r.seq = ParseCount(e.Attribute("seq").value_or(""));
+        if (keep_attributes) {
+          r.attributes = nlohmann::json::object();
+          for (const char* name : {"id", "source", "type", "subject", "time", "datacontenttype"}) {
+            if (auto v = e.Attribute(name); v && !v->empty()) r.attributes[name] = *v;
+          }
+          for (const auto& [name, value] : e.extensions) r.attributes[name] = value;
+        }
+        events.push_back(std::move(r));
+        types.push_back(e.type);
+      }
+    } else {
+      Received r;
+      r.topic = topic;
+      r.id = req.get_header_value("ce-id");
+      if (r.id.empty()) {
+        res.status = 400;
+        res.set_content("missing ce-id", "text/plain");
+        return;
+      }
+      r.key = req.get_header_value("ce-partitionkey");
+      if (!r.key.empty()) r.key = req.get_header_value("ce-source") + " " + r.key;
+      r.seq = ParseCount(req.get_header_value("ce-seq"));
+      if (keep_attributes) {
+        r.attributes = nlohmann::json::object();
+        for (const auto& [header, value] : req.headers) {
+          if (header.size() > 3 && (header.rfind("ce-", 0) == 0 || header.rfind("Ce-", 0) == 0)) {
+            r.attributes[header.substr(3)] = value;
+          }
+        }
+      }
+      events.push_back(std::move(r));
+      types.push_back(req.get_header_value("ce-type"));
     }
-    if (!reject_type.empty() && req.get_header_value("ce-type") == reject_type) {
+    if (!reject_type.empty() && std::find(types.begin(), types.end(), reject_type) != types.end()) {
       res.status = 400;
       res.set_content("this app does not take events of type " + reject_type, "text/plain");
       return;
@@ -236,25 +292,14 @@ int main(int argc, char** argv) {
       if (fail_status == 503) res.set_header("Retry-After", "0");
       return;
     }
-    if (work_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(work_ms));  // simulated work
-    Received r;
-    r.topic = req.get_header_value("zroute-topic");
-    r.id = id;
-    r.key = req.get_header_value("ce-partitionkey");
-    if (!r.key.empty()) r.key = req.get_header_value("ce-source") + " " + r.key;
-    r.seq = ParseCount(req.get_header_value("ce-seq"));
-    r.received_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::steady_clock::now().time_since_epoch())
-                        .count();
-    if (keep_attributes) {
-      r.attributes = nlohmann::json::object();
-      for (const auto& [header, value] : req.headers) {
-        if (header.size() > 3 && (header.rfind("ce-", 0) == 0 || header.rfind("Ce-", 0) == 0)) {
-          r.attributes[header.substr(3)] = value;
-        }
-      }
+    if (work_ms > 0) {  // simulated work
+      std::this_thread::sleep_for(std::chrono::milliseconds(work_ms) * static_cast<int64_t>(events.size()));
     }
-    log.Record(r);
+    const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+    for (Received& r : events) r.received_ns = now_ns;
+    log.Record(events);
     res.status = 200;
   });
   server.Get("/stats", [&](const httplib::Request&, httplib::Response& res) {

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "common/cloudevents/http_binding.h"
+#include "common/cloudevents/json_format.h"
 #include "common/cloudevents/trace_context.h"
 
 namespace zroute {
@@ -22,6 +23,41 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(const std::string& valu
   }
   return std::chrono::milliseconds(std::min<int64_t>(seconds, 3600) * 1000);
 }
+
+namespace {
+void AddMetadata(const DeliveryMetadata& metadata, httplib::Headers* headers) {
+  if (!metadata.topic.empty()) headers->emplace("zroute-topic", metadata.topic);
+  if (!metadata.subscription.empty()) headers->emplace("zroute-subscription", metadata.subscription);
+  headers->emplace("zroute-delivery-attempt", std::to_string(metadata.attempt));
+}
+
+DeliveryResult Post(httplib::Client& client, const std::string& route, const httplib::Headers& headers,
+                    const std::string& body, const std::string& content_type, std::chrono::milliseconds timeout) {
+  client.set_read_timeout(timeout);
+  client.set_write_timeout(timeout);
+  auto res = client.Post(route, headers, body, content_type);
+  if (!res && (res.error() == httplib::Error::Read || res.error() == httplib::Error::Write)) {
+    // A kept-alive connection the app closed while it sat idle fails on reuse before the app saw
+    // the request: that is not a delivery attempt. Try once more on a fresh connection.
+    client.stop();
+    res = client.Post(route, headers, body, content_type);
+  }
+  DeliveryResult r;
+  if (!res) {
+    r.outcome = DeliveryOutcome::kRetry;
+    r.error = httplib::to_string(res.error());
+    return r;
+  }
+  r.status = res->status;
+  r.outcome = ClassifyStatus(res->status);
+  if (r.outcome != DeliveryOutcome::kDelivered) {
+    r.error = res->body.substr(0, 256);
+    if (res->status == 429 || res->status == 503) r.retry_after = ParseRetryAfter(res->get_header_value("Retry-After"));
+  }
+  return r;
+}
+
+}  // namespace
 
 AppClient::AppClient(const std::string& host, int port, const std::string& bearer_token)
     : client_(std::make_unique<httplib::Client>(host, port)) {
@@ -62,31 +98,25 @@ DeliveryResult AppClient::Deliver(const std::string& route, const CloudEvent& ev
     headers.emplace("traceparent", span->ToString());
     if (auto ts = event.extensions.find("tracestate"); ts != event.extensions.end()) headers.emplace("tracestate", ts->second);
   }
-  if (!metadata.topic.empty()) headers.emplace("zroute-topic", metadata.topic);
-  if (!metadata.subscription.empty()) headers.emplace("zroute-subscription", metadata.subscription);
-  headers.emplace("zroute-delivery-attempt", std::to_string(metadata.attempt));
-  client_->set_read_timeout(timeout);
-  client_->set_write_timeout(timeout);
-  auto res = client_->Post(route, headers, body, content_type);
-  if (!res && (res.error() == httplib::Error::Read || res.error() == httplib::Error::Write)) {
-    // A kept-alive connection the app closed while it sat idle fails on reuse before the app saw
-    // the request: that is not a delivery attempt. Try once more on a fresh connection.
-    client_->stop();
-    res = client_->Post(route, headers, body, content_type);
-  }
-  DeliveryResult r;
-  if (!res) {
-    r.outcome = DeliveryOutcome::kRetry;
-    r.error = httplib::to_string(res.error());
-    return r;
-  }
-  r.status = res->status;
-  r.outcome = ClassifyStatus(res->status);
-  if (r.outcome != DeliveryOutcome::kDelivered) {
-    r.error = res->body.substr(0, 256);
-    if (res->status == 429 || res->status == 503) r.retry_after = ParseRetryAfter(res->get_header_value("Retry-After"));
-  }
-  return r;
+  AddMetadata(metadata, &headers);
+  return Post(*client_, route, headers, body, content_type, timeout);
 }
+
+DeliveryResult AppClient::DeliverBatch(const std::string& route, const std::vector<const CloudEvent*>& events,
+                                       std::chrono::milliseconds timeout, const DeliveryMetadata& metadata) {
+  std::vector<CloudEvent> copies;
+  copies.reserve(events.size());
+  for (const CloudEvent* event : events) {
+    copies.push_back(*event);
+    CloudEvent& copy = copies.back();
+    if (auto tp = copy.extensions.find("traceparent"); tp != copy.extensions.end()) {
+      if (auto parent = ParseTraceParent(tp->second)) tp->second = ChildOf(*parent).ToString();
+    }
+  }
+  httplib::Headers headers;
+  AddMetadata(metadata, &headers);
+  return Post(*client_, route, headers, SerializeEventBatch(copies), "application/cloudevents-batch+json", timeout);
+}
+
 
 }  // namespace zroute

@@ -3,12 +3,15 @@
 // Response contract: 2xx delivered; 429 and 503 retried honouring Retry-After; 408, 409, other
 // 5xx and connection errors retried with the subscription's backoff; any other status is final
 // (dead letter). One AppClient per delivery thread (an httplib client is not thread-safe).
+// A batch (DeliverBatch) is one application/cloudevents-batch+json POST; its answer holds for
+// every event in it.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/cloudevents/cloud_event.h"
 
@@ -48,6 +51,10 @@ class AppClient {
   ~AppClient();
   DeliveryResult Deliver(const std::string& route, const CloudEvent& event, std::chrono::milliseconds timeout,
                          const DeliveryMetadata& metadata = {});
+  // POSTs the events (REQUIRES: not empty) as one JSON array, in order. Each event carries its own
+  // child span in its traceparent extension.
+  DeliveryResult DeliverBatch(const std::string& route, const std::vector<const CloudEvent*>& events,
+                              std::chrono::milliseconds timeout, const DeliveryMetadata& metadata = {});
 
  private:
   std::unique_ptr<httplib::Client> client_;

@@ -1,5 +1,7 @@
 #include "sidecar/delivery/delivery_pool.h"
 
+#include <algorithm>
+
 #include "common/util/backoff.h"
 #include "common/util/logging.h"
 
@@ -46,9 +48,37 @@ void DeliveryPool::AdmitLocked(const std::string& subscription) {
 
 size_t DeliveryPool::InProgress() const {
   std::lock_guard<std::mutex> lock(mu_);
-  size_t n = ready_.size() + delayed_.size() + running_;
+  size_t n = ready_.size() + delayed_tasks_ + running_;
   for (const auto& [_, q] : parked_) n += q.size();
   return n;
+}
+
+DeliveryPool::Job* DeliveryPool::TakeJobLocked(MonoTime now) {
+  if (!delayed_.empty() && delayed_.top()->due <= now) {
+    Job* job = delayed_.top();
+    delayed_.pop();
+    delayed_tasks_ -= job->tasks.size();
+    return job;
+  }
+  if (ready_.empty()) return nullptr;
+  auto* job = new Job;
+  DeliveryTask* first = ready_.front();
+  ready_.pop_front();
+  job->tasks.push_back(first);
+  const size_t max_events =
+      first->sub ? static_cast<size_t>(std::max(1, first->sub->spec.delivery.batch_max_events)) : 1;
+  // The rest of the batch: new tasks of the same subscription (and the same route) already in
+  // line, in order; the others keep their places.
+  for (auto it = ready_.begin(); job->tasks.size() < max_events && it != ready_.end();) {
+    DeliveryTask* t = *it;
+    if (t->subscription == first->subscription && t->sub && t->sub->spec.route == first->sub->spec.route) {
+      job->tasks.push_back(t);
+      it = ready_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return job;
 }
 
 void DeliveryPool::WorkerLoop() {
@@ -56,18 +86,13 @@ void DeliveryPool::WorkerLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     MonoTime now = clock_.Now();
-    while (!delayed_.empty() && delayed_.top()->due <= now) {
-      ready_.push_back(delayed_.top());
-      delayed_.pop();
-    }
-    if (!ready_.empty()) {
-      DeliveryTask* t = ready_.front();
-      ready_.pop_front();
-      ++running_;
+    if (Job* job = TakeJobLocked(now)) {
+      const size_t n = job->tasks.size();
+      running_ += n;
       lock.unlock();
-      Run(t, client);
+      Run(job, client);
       lock.lock();
-      --running_;
+      running_ -= n;
       cv_.notify_all();
       continue;
     }
@@ -80,75 +105,112 @@ void DeliveryPool::WorkerLoop() {
   }
 }
 
-void DeliveryPool::Run(DeliveryTask* t, AppClient& client) {
-  const DeliveryPolicy& policy = t->sub->spec.delivery;
+void DeliveryPool::Run(Job* job, AppClient& client) {
+  std::vector<DeliveryTask*>& tasks = job->tasks;
+  DeliveryTask* lead = tasks.front();  // every task of the job has the same attempts and result
+  // Copies: a finished task (the lead included) is deleted while the job goes on.
+  const DeliveryPolicy policy = lead->sub->spec.delivery;
+  const std::string subscription = lead->subscription;
+  auto finish_all = [&](Completion completion) {
+    for (DeliveryTask* t : tasks) Finish(t, completion);
+    delete job;
+  };
   bool exhausted_or_final = false;
-  if (t->last.outcome != DeliveryOutcome::kFinal || t->attempts == 0) {
-    ++t->attempts;
+  if (lead->last.outcome != DeliveryOutcome::kFinal || lead->attempts == 0) {
+    const int attempt = lead->attempts + 1;
     MonoTime start = clock_.Now();
-    t->last = client.Deliver(t->sub->spec.route, t->event, policy.attempt_timeout,
-                            DeliveryMetadata{t->topic, t->subscription, t->attempts});
-    metrics_.delivery_latency.With({t->subscription}, LatencyBuckets())
+    DeliveryResult result;
+    DeliveryMetadata metadata{lead->topic, subscription, attempt};
+    if (tasks.size() == 1) {
+      result = client.Deliver(lead->sub->spec.route, lead->event, policy.attempt_timeout, metadata);
+    } else {
+      std::vector<const CloudEvent*> events;
+      events.reserve(tasks.size());
+      for (DeliveryTask* t : tasks) events.push_back(&t->event);
+      result = client.DeliverBatch(lead->sub->spec.route, events, policy.attempt_timeout, metadata);
+    }
+    for (DeliveryTask* t : tasks) {
+      t->attempts = attempt;
+      t->last = result;
+    }
+    metrics_.delivery_latency.With({subscription}, LatencyBuckets())
         .Observe(std::chrono::duration<double>(clock_.Now() - start).count());
-    if (t->last.outcome == DeliveryOutcome::kDelivered) {
-      metrics_.delivered.With({t->subscription}).Increment();
-      Finish(t, Completion::kAcked);
+    if (result.outcome == DeliveryOutcome::kDelivered) {
+      metrics_.delivered.With({subscription}).Increment(static_cast<double>(tasks.size()));
+      finish_all(Completion::kAcked);
       return;
     }
-    metrics_.delivery_failed.With({t->subscription}).Increment();
+    metrics_.delivery_failed.With({subscription}).Increment(static_cast<double>(tasks.size()));
     // A failure while draining (the app may be shutting down with us) must not use up the
-    // event's attempts or dead-letter it: it goes back to be delivered by another replica.
+    // events' attempts or dead-letter them: they go back to be delivered by another replica.
     if (shutting_down_.load()) {
       ZR_LOG(kInfo, "delivery", "delivery failed while draining; handing back",
-             {{"subscription", t->subscription}, {"id", t->event.id}, {"error", t->last.error}});
-      Finish(t, Completion::kHandedBack);
+             {{"subscription", subscription}, {"id", lead->event.id}, {"events", tasks.size()},
+              {"error", result.error}});
+      finish_all(Completion::kHandedBack);
       return;
     }
-    exhausted_or_final = t->last.outcome == DeliveryOutcome::kFinal || t->attempts >= policy.max_attempts;
+    exhausted_or_final = result.outcome == DeliveryOutcome::kFinal || attempt >= policy.max_attempts;
   } else {
     exhausted_or_final = true;  // a dead-letter publish that failed earlier, tried again
   }
 
   std::chrono::milliseconds delay;
   if (exhausted_or_final) {
-    Status s = dead_letter_(*t);
-    if (s.ok()) {
-      metrics_.dead_lettered.With({t->subscription}).Increment();
-      ZR_LOG(kWarn, "delivery", "event dead-lettered",
-             {{"subscription", t->subscription}, {"id", t->event.id}, {"status", t->last.status},
-              {"error", t->last.error}, {"attempts", t->attempts}});
-      Finish(t, Completion::kAcked);
+    // Each event of the job is dead-lettered on its own; those whose publish fails stay in the
+    // job and are tried again later (never dropped), without calling the app again.
+    std::vector<DeliveryTask*> kept;
+    Status failure;
+    for (DeliveryTask* t : tasks) {
+      Status s = dead_letter_(*t);
+      if (s.ok()) {
+        metrics_.dead_lettered.With({subscription}).Increment();
+        ZR_LOG(kWarn, "delivery", "event dead-lettered",
+               {{"subscription", subscription}, {"id", t->event.id}, {"status", t->last.status},
+                {"error", t->last.error}, {"attempts", t->attempts}});
+        Finish(t, Completion::kAcked);
+      } else {
+        t->last.outcome = DeliveryOutcome::kFinal;
+        failure = s;
+        kept.push_back(t);
+      }
+    }
+    if (kept.empty()) {
+      delete job;
       return;
     }
-    // Never drop: keep the event and try the dead-letter publish again later.
     ZR_LOG(kWarn, "delivery", "dead-letter publish failed; will retry",
-           {{"subscription", t->subscription}, {"id", t->event.id}, {"error", s.ToString()}});
-    t->last.outcome = DeliveryOutcome::kFinal;
+           {{"subscription", subscription}, {"events", kept.size()}, {"error", failure.ToString()}});
+    tasks = std::move(kept);
     delay = policy.max_delay;
   } else {
     BackoffSpec spec{policy.backoff == BackoffPolicy::kLinear ? BackoffKind::kLinear : BackoffKind::kExponential,
                      policy.initial_delay, policy.max_delay};
     std::lock_guard<std::mutex> lock(mu_);
-    delay = t->last.retry_after ? *t->last.retry_after
-                                : BackoffDelay(spec, t->attempts, [this] {
-                                    return std::uniform_real_distribution<double>(0, 1)(rng_);
-                                  });
+    delay = lead->last.retry_after ? *lead->last.retry_after
+                                   : BackoffDelay(spec, lead->attempts, [this] {
+                                       return std::uniform_real_distribution<double>(0, 1)(rng_);
+                                     });
   }
+  // Counted before the job is queued: another worker may take (and delete) it at once.
+  const size_t retrying = tasks.size();
   bool hand_back;
   {
     std::lock_guard<std::mutex> lock(mu_);
     hand_back = stopping_;
     if (!hand_back) {
-      t->due = clock_.Now() + delay;
-      delayed_.push(t);
+      job->due = clock_.Now() + delay;
+      for (DeliveryTask* t : tasks) t->due = job->due;
+      delayed_.push(job);
+      delayed_tasks_ += tasks.size();
       cv_.notify_one();
     }
   }
-  // Shutting down: hand it back to be delivered elsewhere rather than wait here.
+  // Shutting down: hand them back to be delivered elsewhere rather than wait here.
   if (hand_back) {
-    Finish(t, Completion::kHandedBack);
+    finish_all(Completion::kHandedBack);
   } else if (!exhausted_or_final) {
-    metrics_.retried.With({t->subscription}).Increment();
+    metrics_.retried.With({subscription}).Increment(static_cast<double>(retrying));
   }
 }
 
@@ -175,9 +237,12 @@ void DeliveryPool::Drain(MonoTime deadline) {
     }
     parked_.clear();
     while (!delayed_.empty()) {
-      handed_back.push_back(delayed_.top());
+      Job* job = delayed_.top();
       delayed_.pop();
+      handed_back.insert(handed_back.end(), job->tasks.begin(), job->tasks.end());
+      delete job;
     }
+    delayed_tasks_ = 0;
     cv_.notify_all();
   }
   for (auto* t : handed_back) Finish(t, Completion::kHandedBack);

@@ -5,6 +5,13 @@
 // failures go to the dead-letter publisher; then the task completes and the link thread acks it.
 // At most `maxInFlight` tasks of one subscription are in progress (delivering or waiting to
 // retry); the rest wait in line, so one slow subscription does not starve the others.
+//
+// Batches: for a subscription with delivery.batch.maxEvents > 1, a worker that takes a new task
+// also takes the other new tasks of that subscription already in line (up to maxEvents, in
+// order) and POSTs them as one batch; nothing waits to fill a batch. The batch is one delivery
+// attempt for all of its events: retried as a whole, with one attempt count; when it is exhausted
+// or refused, each event is dead-lettered on its own. Per-key order holds because a publisher
+// has at most one event of a key in flight to this replica (the dispatcher's claim).
 // Threads: Submit and Drain from any thread; completions are reported from worker threads.
 #pragma once
 
@@ -67,12 +74,19 @@ class DeliveryPool {
   size_t InProgress() const;
 
  private:
+  // One POST to the app: one task, or a batch of one subscription's tasks, which share their
+  // attempts, due time and last result.
+  struct Job {
+    std::vector<DeliveryTask*> tasks;
+    MonoTime due{};
+  };
   struct DueLater {
-    bool operator()(const DeliveryTask* a, const DeliveryTask* b) const { return a->due > b->due; }
+    bool operator()(const Job* a, const Job* b) const { return a->due > b->due; }
   };
 
   void WorkerLoop();
-  void Run(DeliveryTask* task, AppClient& client);
+  Job* TakeJobLocked(MonoTime now);
+  void Run(Job* job, AppClient& client);
   void Finish(DeliveryTask* task, Completion completion);  // REQUIRES: mu_ not held
   void AdmitLocked(const std::string& subscription);
 
@@ -86,11 +100,12 @@ class DeliveryPool {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::atomic<bool> shutting_down_{false};
-  std::deque<DeliveryTask*> ready_;
-  std::priority_queue<DeliveryTask*, std::vector<DeliveryTask*>, DueLater> delayed_;
+  std::deque<DeliveryTask*> ready_;  // admitted, not yet attempted
+  std::priority_queue<Job*, std::vector<Job*>, DueLater> delayed_;  // waiting to be tried again
+  size_t delayed_tasks_ = 0;
   std::map<std::string, std::deque<DeliveryTask*>> parked_;  // over the in-flight limit
   std::map<std::string, int> active_;                        // admitted tasks per subscription
-  size_t running_ = 0;
+  size_t running_ = 0;  // tasks in jobs being run
   std::mt19937_64 rng_{std::random_device{}()};
   std::vector<std::thread> workers_;
 };

@@ -64,7 +64,8 @@ TEST_F(CrdManifestsTest, CrdDefaultsEqualModelDefaults) {
                              {"spec", {{"topic", "orders"}, {"appId", "audit"}}}};
   const json defaulted = Defaulted(subscription);
   ASSERT_TRUE(defaulted["spec"].contains("delivery"));  // nested defaults reach the leaves
-  EXPECT_EQ(defaulted["spec"]["delivery"].size(), 7u);
+  EXPECT_EQ(defaulted["spec"]["delivery"].size(), 8u);
+  EXPECT_EQ(defaulted["spec"]["delivery"]["batch"], json({{"maxEvents", 1}}));
   auto parsed_subscription = SubscriptionFromJson(defaulted);
   ASSERT_TRUE(parsed_subscription.ok()) << parsed_subscription.status();
   SubscriptionSpec expected_subscription;
@@ -104,6 +105,9 @@ TEST_F(CrdManifestsTest, SchemaAndParserRejectTheSameDocuments) {
       subscription + "spec: {topic: o, appId: a, delivery: {initialDelay: -5s}}\n",
       subscription + "spec: {topic: o, appId: a, delivery: {maxDelay: 1 m}}\n",
       subscription + "spec: {topic: o, appId: a, delivery: {maxInFlight: 0}}\n",
+      subscription + "spec: {topic: o, appId: a, delivery: {batch: {maxEvents: 0}}}\n",
+      subscription + "spec: {topic: o, appId: a, delivery: {batch: {maxEvents: 1001}}}\n",
+      subscription + "spec: {topic: o, appId: a, delivery: {batch: {size: 2}}}\n",
       subscription + "spec: {topic: o, appId: a, delivery: {attemptTimeout: 000000000000000000000000000000001s}}\n",
       subscription + "spec: {topic: o, appId: a, delivery: {ordered: \"true\"}}\n",
       subscription + "spec: {topic: o, appId: a, filters: [{exact: {}}]}\n",
@@ -150,7 +154,7 @@ spec:
   filters:
     - exact: {type: order.created}
     - any: [{prefix: {subject: eu-}}, {not: {suffix: {type: .debug}}}]
-  delivery: {maxAttempts: 3, backoff: linear, initialDelay: 1s, maxDelay: 1m, attemptTimeout: 5s, maxInFlight: 8, ordered: false}
+  delivery: {maxAttempts: 3, backoff: linear, initialDelay: 1s, maxDelay: 1m, attemptTimeout: 5s, maxInFlight: 8, ordered: false, batch: {maxEvents: 20}}
   deadLetterTopic: orders-dlq
 status:
   observedGeneration: 2

@@ -103,6 +103,7 @@ spec:
     attemptTimeout: 2500ms
     maxInFlight: 4
     ordered: false
+    batch: {maxEvents: 50}
   deadLetterTopic: dead
 )",
                                           &ResourceSet::subscriptions);
@@ -133,6 +134,7 @@ spec:
   EXPECT_EQ(d.attempt_timeout, 2500ms);
   EXPECT_EQ(d.max_in_flight, 4);
   EXPECT_FALSE(d.ordered);
+  EXPECT_EQ(d.batch_max_events, 50);
   EXPECT_EQ(s.spec.dead_letter_topic, "dead");
 }
 
@@ -227,6 +229,9 @@ TEST(ResourceParserTest, InvalidDocumentDoesNotAffectTheOthers) {
 TEST(ResourceParserTest, UnknownFieldsAreRejectedWithTheirPath) {
   EXPECT_THAT(ErrorOf(std::string(kSubscriptionHeader) + "spec: {topic: o, appId: a, delivery: {maxAttempt: 3}}\n"),
               HasSubstr("spec.delivery.maxAttempt: unknown field"));
+  EXPECT_THAT(ErrorOf(std::string(kSubscriptionHeader) +
+                      "spec: {topic: o, appId: a, delivery: {batch: {maxEvents: 5, maxDelay: 1s}}}\n"),
+              HasSubstr("spec.delivery.batch.maxDelay: unknown field"));
   EXPECT_THAT(ErrorOf(std::string(kSubscriptionHeader) + "spec: {topic: o, appId: a, rout: /x}\n"),
               HasSubstr("spec.rout: unknown field"));
   EXPECT_THAT(ErrorOf(std::string(kSubscriptionHeader) + "spec: {topic: o, appId: a}\nspecs: {}\n"),
@@ -251,6 +256,17 @@ TEST(ResourceParserTest, WrongTypesNameTheField) {
               HasSubstr("spec.topic: must be a string, not array"));
   EXPECT_THAT(ErrorOf(std::string(kSubscriptionHeader) + "spec: {topic: o, appId: a, delivery: {ordered: yes}}\n"),
               HasSubstr("spec.delivery.ordered: must be a boolean"));
+  EXPECT_THAT(ErrorOf(std::string(kSubscriptionHeader) + "spec: {topic: o, appId: a, delivery: {batch: 5}}\n"),
+              HasSubstr("spec.delivery.batch: must be an object"));
+  EXPECT_THAT(ErrorOf(std::string(kSubscriptionHeader) +
+                      "spec: {topic: o, appId: a, delivery: {batch: {maxEvents: \"10\"}}}\n"),
+              HasSubstr("spec.delivery.batch.maxEvents: must be an integer, not string"));
+  EXPECT_THAT(ErrorOf(std::string(kSubscriptionHeader) +
+                      "spec: {topic: o, appId: a, delivery: {batch: {maxEvents: 1001}}}\n"),
+              HasSubstr("spec.delivery.batch.maxEvents"));
+  EXPECT_THAT(ErrorOf(std::string(kSubscriptionHeader) +
+                      "spec: {topic: o, appId: a, delivery: {batch: {maxEvents: 99999999999999999999}}}\n"),
+              HasSubstr("spec.delivery.batch.maxEvents"));
   EXPECT_THAT(ErrorOf(std::string(kSubscriptionHeader) + "spec: {topic: o, appId: a, delivery: {initialDelay: 5}}\n"),
               HasSubstr("spec.delivery.initialDelay: must be a string"));
   EXPECT_THAT(ErrorOf(std::string(kSubscriptionHeader) + "spec: {topic: o, appId: a, delivery: {maxDelay: 5 min}}\n"),

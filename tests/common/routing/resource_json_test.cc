@@ -66,6 +66,7 @@ Subscription FullSubscription() {
   s.spec.delivery.attempt_timeout = 1500ms;
   s.spec.delivery.max_in_flight = 3;
   s.spec.delivery.ordered = false;
+  s.spec.delivery.batch_max_events = 40;
   s.spec.dead_letter_topic = "audit-dlq";
   return s;
 }

@@ -13,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/cloudevents/json_format.h"
 #include "tests/sidecar/delivery/test_app.h"
 
 namespace zroute {
@@ -131,6 +132,33 @@ class DeliveryPoolTest : public ::testing::Test {
       std::this_thread::sleep_for(milliseconds(1));
     }
     return true;
+  }
+  // The event ids of each request the app got: one for a binary-mode POST, all of a batch.
+  std::vector<std::vector<std::string>> Requests() {
+    std::vector<std::vector<std::string>> out;
+    for (const auto& r : app_.received()) {
+      if (r.Header("Content-Type") != "application/cloudevents-batch+json") {
+        out.push_back({r.Header("ce-id")});
+        continue;
+      }
+      auto batch = ParseEventBatch(r.body, 1000);
+      EXPECT_TRUE(batch.ok()) << batch.status();
+      std::vector<std::string> ids;
+      if (batch.ok()) {
+        for (const auto& e : *batch) ids.push_back(e.id);
+      }
+      out.push_back(ids);
+    }
+    return out;
+  }
+  // With one delivery thread: the first event's POST is held until `rest` are in line behind it.
+  void HoldFirstThenSubmit(const std::vector<std::string>& rest) {
+    app_.CloseGate();
+    Submit("a");
+    ASSERT_TRUE(app_.WaitForActive(1));
+    for (const auto& id : rest) Submit(id);
+    ASSERT_TRUE(Eventually([&] { return pool_->InProgress() == rest.size() + 1; }));
+    app_.OpenGate();
   }
   std::vector<milliseconds> Gaps() {
     auto got = app_.received();
@@ -388,6 +416,147 @@ TEST_F(DeliveryPoolTest, SubmitAfterDrainIsHandedBack) {
   EXPECT_EQ(finished()[0].completion, Completion::kHandedBack);
   EXPECT_TRUE(app_.received().empty());
   pool_->Drain(RealClock().Now());  // idempotent
+}
+
+TEST_F(DeliveryPoolTest, BatchedSubscriptionPostsWaitingEventsInOneRequest) {
+  config_.delivery_threads = 1;
+  policy_.batch_max_events = 10;
+  StartPool();
+  HoldFirstThenSubmit({"b", "c", "d", "e"});
+  ASSERT_TRUE(WaitFinished(5));
+  EXPECT_THAT(Requests(), ElementsAre(ElementsAre("a"), ElementsAre("b", "c", "d", "e")));
+  auto got = app_.received();
+  EXPECT_EQ(got[0].Header("Content-Type"), "application/octet-stream") << "a lone event stays binary mode";
+  EXPECT_EQ(got[1].Header("zroute-subscription"), kSub);
+  EXPECT_EQ(got[1].Header("zroute-delivery-attempt"), "1");
+  EXPECT_EQ(got[1].path, "/billing");
+  for (const auto& f : finished()) {
+    EXPECT_EQ(f.completion, Completion::kAcked);
+    EXPECT_EQ(f.attempts, 1);
+  }
+  EXPECT_EQ(metrics_.delivered.With({kSub}).Value(), 5);
+}
+
+TEST_F(DeliveryPoolTest, BatchHoldsAtMostMaxEvents) {
+  config_.delivery_threads = 1;
+  policy_.batch_max_events = 2;
+  StartPool();
+  HoldFirstThenSubmit({"b", "c", "d", "e", "f"});
+  ASSERT_TRUE(WaitFinished(6));
+  EXPECT_THAT(Requests(), ElementsAre(ElementsAre("a"), ElementsAre("b", "c"), ElementsAre("d", "e"),
+                                      ElementsAre("f")));
+}
+
+TEST_F(DeliveryPoolTest, BatchTakesOnlyItsOwnSubscription) {
+  config_.delivery_threads = 1;
+  policy_.batch_max_events = 10;
+  other_policy_.batch_max_events = 10;
+  StartPool();
+  app_.CloseGate();
+  Submit("a");
+  ASSERT_TRUE(app_.WaitForActive(1));
+  Submit("b");
+  Submit("x", kOtherSub);
+  Submit("c");
+  Submit("y", kOtherSub);
+  ASSERT_TRUE(Eventually([&] { return pool_->InProgress() == 5u; }));
+  app_.OpenGate();
+  ASSERT_TRUE(WaitFinished(5));
+  EXPECT_THAT(Requests(), ElementsAre(ElementsAre("a"), ElementsAre("b", "c"), ElementsAre("x", "y")));
+  EXPECT_EQ(app_.received()[2].path, "/audit");
+}
+
+TEST_F(DeliveryPoolTest, UnbatchedSubscriptionPostsOneEventPerRequest) {
+  config_.delivery_threads = 1;
+  StartPool();
+  HoldFirstThenSubmit({"b", "c"});
+  ASSERT_TRUE(WaitFinished(3));
+  EXPECT_THAT(Requests(), ElementsAre(ElementsAre("a"), ElementsAre("b"), ElementsAre("c")));
+}
+
+TEST_F(DeliveryPoolTest, FailedBatchIsRetriedAsABatch) {
+  config_.delivery_threads = 1;
+  policy_.batch_max_events = 10;
+  auto count = std::make_shared<std::atomic<int>>(0);
+  app_.SetResponder([count](const TestApp::Received&, httplib::Response& res) {
+    res.status = count->fetch_add(1) == 1 ? 503 : 200;  // the first batch fails once
+  });
+  StartPool();
+  HoldFirstThenSubmit({"b", "c", "d"});
+  ASSERT_TRUE(WaitFinished(4));
+  EXPECT_THAT(Requests(), ElementsAre(ElementsAre("a"), ElementsAre("b", "c", "d"), ElementsAre("b", "c", "d")));
+  EXPECT_EQ(app_.received()[2].Header("zroute-delivery-attempt"), "2");
+  for (const auto& f : finished()) {
+    EXPECT_EQ(f.completion, Completion::kAcked);
+    EXPECT_EQ(f.attempts, f.event_id == "a" ? 1 : 2) << f.event_id;
+  }
+  EXPECT_TRUE(dead_letters().empty());
+}
+
+TEST_F(DeliveryPoolTest, RefusedBatchDeadLettersEachEvent) {
+  config_.delivery_threads = 1;
+  policy_.batch_max_events = 10;
+  auto count = std::make_shared<std::atomic<int>>(0);
+  app_.SetResponder([count](const TestApp::Received&, httplib::Response& res) {
+    res.status = count->fetch_add(1) == 1 ? 400 : 200;
+  });
+  dead_letter_results_ = {Status::OK(), Status::Unavailable("outbox busy"), Status::OK()};
+  StartPool();
+  HoldFirstThenSubmit({"b", "c", "d"});
+  ASSERT_TRUE(WaitFinished(4));
+  std::vector<std::string> dead;
+  for (const auto& t : dead_letters()) {
+    dead.push_back(t.event.id);
+    EXPECT_EQ(t.last.status, 400);
+    EXPECT_EQ(t.attempts, 1);
+  }
+  // c's dead-letter publish failed once and was tried again, without calling the app again.
+  EXPECT_THAT(dead, ElementsAre("b", "c", "d", "c"));
+  EXPECT_EQ(app_.received().size(), 2u);
+  for (const auto& f : finished()) EXPECT_EQ(f.completion, Completion::kAcked);
+  EXPECT_EQ(metrics_.dead_lettered.With({kSub}).Value(), 3);
+}
+
+TEST_F(DeliveryPoolTest, ExhaustedBatchDeadLettersEachEvent) {
+  config_.delivery_threads = 1;
+  policy_.batch_max_events = 10;
+  policy_.max_attempts = 2;
+  auto count = std::make_shared<std::atomic<int>>(0);
+  app_.SetResponder([count](const TestApp::Received&, httplib::Response& res) {
+    res.status = count->fetch_add(1) == 0 ? 200 : 500;
+  });
+  StartPool();
+  HoldFirstThenSubmit({"b", "c"});
+  ASSERT_TRUE(WaitFinished(3));
+  EXPECT_THAT(Requests(), ElementsAre(ElementsAre("a"), ElementsAre("b", "c"), ElementsAre("b", "c")));
+  std::vector<std::string> dead;
+  for (const auto& t : dead_letters()) {
+    dead.push_back(t.event.id);
+    EXPECT_EQ(t.attempts, 2);
+    EXPECT_EQ(t.last.status, 500);
+  }
+  EXPECT_THAT(dead, ElementsAre("b", "c"));
+}
+
+TEST_F(DeliveryPoolTest, DrainHandsBackABatchWaitingToRetry) {
+  config_.delivery_threads = 1;
+  policy_.batch_max_events = 10;
+  policy_.initial_delay = milliseconds(60000);
+  policy_.max_delay = milliseconds(60000);
+  auto count = std::make_shared<std::atomic<int>>(0);
+  app_.SetResponder([count](const TestApp::Received&, httplib::Response& res) {
+    res.status = count->fetch_add(1) == 0 ? 200 : 503;
+  });
+  StartPool();
+  HoldFirstThenSubmit({"b", "c"});
+  ASSERT_TRUE(app_.WaitForRequests(2));
+  ASSERT_TRUE(Eventually([&] { return finished().size() == 1; }));
+  pool_->Drain(RealClock().Now() + std::chrono::seconds(5));
+  ASSERT_TRUE(WaitFinished(3));
+  for (const auto& f : finished()) {
+    EXPECT_EQ(f.completion, f.event_id == "a" ? Completion::kAcked : Completion::kHandedBack) << f.event_id;
+  }
+  EXPECT_EQ(pool_->InProgress(), 0u);
 }
 
 }  // namespace
