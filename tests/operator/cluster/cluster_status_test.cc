@@ -281,9 +281,11 @@ TEST_F(ClusterStatusTest, OnlyTheLeaderWritesAndTheNextLeaderTakesOver) {
   Create(kSubscriptions, SubscriptionObject("audit", "orders"));
   Operator& a = StartOperator(Config("replica-a", true));
   Operator& b = StartOperator(Config("replica-b", true));
-  ASSERT_TRUE(WaitFor([&] { return a.ready() || b.ready(); }));
-  Operator& leader = a.ready() ? a : b;
-  Operator& standby = a.ready() ? b : a;
+  // Both replicas become ready (readiness does not depend on leadership): find the leader.
+  ASSERT_TRUE(WaitFor([&] { return a.leading() || b.leading(); }));
+  Operator& leader = a.leading() ? a : b;
+  Operator& standby = a.leading() ? b : a;
+  ASSERT_TRUE(WaitFor([&] { return leader.ready(); }));
   ASSERT_TRUE(WaitFor([&] { return Condition(StatusOf(kSubscriptions, "audit"), "Valid") == "True"; }));
   ASSERT_TRUE(WaitForPasses(leader.http_port(), 2, 3));
   // Every status write the server saw came from the leader; the standby reconciled nothing.
