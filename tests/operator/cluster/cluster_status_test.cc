@@ -294,7 +294,7 @@ TEST_F(ClusterStatusTest, OnlyTheLeaderWritesAndTheNextLeaderTakesOver) {
   EXPECT_EQ(Reconciles(standby.http_port()), 0);
 
   leader.Stop();
-  ASSERT_TRUE(WaitFor([&] { return standby.ready(); }));
+  ASSERT_TRUE(WaitFor([&] { return standby.leading() && standby.ready(); }));
   ChangeRoute("audit", "/after-failover");
   EXPECT_TRUE(WaitFor([&] { return StatusOf(kSubscriptions, "audit").value("observedGeneration", 0) == 2; }));
   EXPECT_GE(MetricValue(standby.http_port(), "zroute_operator_status_writes_total", {}), 1);
