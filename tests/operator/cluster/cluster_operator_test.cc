@@ -277,7 +277,7 @@ TEST_F(ClusterOperatorTest, LeaderThatLosesTheLeaseStopsLeaderWork) {
   OperatorConfig config = Config("replica-a", true);
   config.on_leadership_lost = [&lost] { lost = true; };
   Operator& op = StartOperator(std::move(config));
-  ASSERT_TRUE(WaitFor([&] { return op.ready(); }));
+  ASSERT_TRUE(WaitFor([&] { return op.leading() && op.ready(); }));
   // Another holder takes the Lease behind our back (as after a long pause of this replica).
   const testing::FakeGvr leases{"coordination.k8s.io", "v1", "leases"};
   auto lease = server_.store().Get(leases, "zroute-system", "zroute-operator", "");
