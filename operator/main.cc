@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
               "admission webhook over HTTPS (docs/injection.md: certificates).");
   std::string kubeconfig, kube_context;
   int metrics_port = -1, control_port = -1;
+  if (const char* pod = std::getenv("POD_NAME"); pod && *pod) c.pod_name = pod;
+  flags.String("pod-name", &c.pod_name,
+               "cluster mode: this replica's Pod (default: env POD_NAME), labelled zroute.io/control-plane=leader "
+               "while it leads; empty: no label");
   flags.String("manifests", &c.manifests_dir, "standalone mode: folder of resource YAML files (re-read on change)");
   flags.Millis("manifests-poll", &c.manifests_poll, "how often the folder is checked for changes");
   flags.String("control-bind", &c.control_bind, "ZeroMQ endpoint sidecars register with");

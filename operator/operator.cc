@@ -29,6 +29,10 @@ Status Operator::Start() {
     kube_events_ = std::make_unique<cluster::KubeEventRecorder>(*kube_, clock_, eo);
     scaling_kube_events_ = std::make_unique<scaling::ScalingEventForwarder>(*kube_events_);
     scale_target_ = std::make_unique<cluster::KubeScaleTarget>(*kube_);
+    // Before candidacy: a label left on this pod by an earlier (crashed) leader is removed.
+    pod_label_ = std::make_unique<cluster::LeaderPodLabel>(
+        *kube_, cluster::LeaderPodLabelOptions{.ns = config_.kube->ns, .pod_name = config_.pod_name});
+    pod_label_->Start();
   }
   ZR_RETURN_IF_ERROR(StartCommon());  // after the client: the CURVE keys may live in a Secret
   // After StartCommon: injected sidecars are given the operator's CURVE public key.
@@ -41,6 +45,7 @@ Status Operator::Start() {
   auto port = http_->Start();
   if (!port.ok()) return port.status();
   http_port_ = *port;
+  http_serving_ = true;
 
   if (cluster && config_.leader_elect) {
     kube::LeaderElectionConfig le;
@@ -175,6 +180,7 @@ Status Operator::StartLeaderWork() {
   periodic_ = std::thread([this] { PeriodicLoop(); });
   leader_work_ = true;
   if (webhook_) webhook_->Wake();  // manage the webhook certificates now, not at the next poll
+  if (pod_label_) pod_label_->SetLeader(true);  // the control-plane Service now selects this pod
   WritePortFile();
   ZR_LOG(kInfo, "operator", "started",
          {{"mode", config_.manifests_dir.empty() ? "cluster" : "standalone"},
@@ -186,6 +192,7 @@ Status Operator::StartLeaderWork() {
 
 void Operator::StopLeaderWork() {
   leader_work_ = false;
+  if (pod_label_) pod_label_->SetLeader(false);
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;  // ends the periodic loop; leader work never restarts in this process
@@ -208,6 +215,10 @@ void Operator::LeaderLoop() {
   if (!s.ok()) {
     // A half-started leader must not keep the Lease: give it up so another replica can lead.
     ZR_LOG(kError, "operator", "leader work failed to start", {{"error", s.ToString()}});
+    {
+      std::lock_guard<std::mutex> guard(mu_);
+      lost_ = true;  // not ready: this process exits
+    }
     StopLeaderWork();
     if (elector_) (void)elector_->Release();
     if (config_.on_leadership_lost) config_.on_leadership_lost();
@@ -235,7 +246,15 @@ std::string Operator::control_endpoint() const {
 }
 
 bool Operator::ready() const {
-  return leader_work_.load() && control_ && control_->has_resources() && (!webhook_ || webhook_->serving());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || lost_) return false;
+  }
+  if (!http_serving_.load()) return false;
+  if (webhook_ && !webhook_->serving()) return false;
+  const bool standby_possible = config_.manifests_dir.empty() && config_.leader_elect;
+  if (standby_possible && !leader_work_.load()) return true;  // a standby: serves the webhook only
+  return leader_work_.load() && control_ && control_->has_resources();
 }
 
 void Operator::WritePortFile() {
@@ -333,10 +352,13 @@ void Operator::Stop() {
   }
   cv_.notify_all();
   if (leader_thread_.joinable()) leader_thread_.join();
+  http_serving_ = false;
   if (http_) http_->Stop();
   if (webhook_) webhook_->Stop();
   StopLeaderWork();
   if (kube_events_) kube_events_->Stop();
+  // Before the Lease is released: our label goes before a successor adds its own.
+  if (pod_label_) pod_label_->Stop();
   // Only now give up the Lease: a successor must not start while our control plane still runs.
   if (elector_) elector_->Stop();
   ZR_LOG(kInfo, "operator", "stopped");

@@ -15,6 +15,7 @@
 #include "operator/cluster/kube_resource_source.h"
 #include "operator/cluster/kube_event_recorder.h"
 #include "operator/cluster/kube_scale_target.h"
+#include "operator/cluster/leader_pod_label.h"
 #include "operator/cluster/ready_pods_watcher.h"
 #include "operator/cluster/status_writer.h"
 #include "operator/controller/logging_event_recorder.h"
@@ -53,6 +54,9 @@ struct OperatorConfig {
   std::string lease_name = "zroute-operator";
   std::string lease_namespace;  // empty: kube->ns (the operator's namespace)
   std::string identity;         // unique per replica (the pod name); empty: hostname + pid
+  // This replica's Pod (in kube->ns): labelled zroute.io/control-plane=leader while it runs the
+  // control plane (cluster/leader_pod_label.h). Empty (outside a cluster): no labelling.
+  std::string pod_name;
   std::chrono::milliseconds lease_duration{15000};
   std::chrono::milliseconds renew_deadline{10000};
   std::chrono::milliseconds retry_period{2000};
@@ -96,6 +100,12 @@ class Operator {
   int webhook_port() const { return webhook_ ? webhook_->port() : 0; }
   // True while this replica runs the resource source and the control plane.
   bool leading() const { return leader_work_.load(); }
+  // /readyz. False after Stop() or once leadership was lost (the process is about to exit).
+  // Otherwise: the HTTP server serves, and (with a webhook port) the webhook serves with a
+  // certificate; and where this replica runs the control plane (standalone, cluster without
+  // leader election, or the elected leader) its control plane has loaded the resources. So a
+  // standby with leader election is ready: it serves the webhook, and the control-plane Service
+  // reaches only the leader through its Pod label.
   bool ready() const;
 
  private:
@@ -133,6 +143,8 @@ class Operator {
   std::unique_ptr<cluster::StatusWriter> status_;  // cluster mode, leader only
   std::unique_ptr<kube::LeaderElector> elector_;
   std::unique_ptr<cluster::WebhookHost> webhook_;  // cluster mode with a webhook port
+  std::unique_ptr<cluster::LeaderPodLabel> pod_label_;  // cluster mode
+  std::atomic<bool> http_serving_{false};
   std::thread leader_thread_;   // with leader election: starts/stops leader work
   std::atomic<bool> leader_work_{false};
   std::string control_endpoint_;  // guarded by mu_

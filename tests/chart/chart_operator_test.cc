@@ -163,6 +163,46 @@ TEST_P(ChartOperatorTest, ServicesExposeControlWebhookAndMetricsPorts) {
       << endpoint;
 }
 
+// Every replica is Ready and serves the webhook; only the leader labels its pod
+// zroute.io/control-plane=leader, and only the control-plane Service selects that label.
+TEST_P(ChartOperatorTest, OnlyTheControlServiceSelectsTheLeaderLabel) {
+  const YAML::Node pod_labels = NodeAt(deployment_, {"spec", "template", "metadata", "labels"});
+  ASSERT_TRUE(pod_labels.IsMap());
+  EXPECT_FALSE(ScalarAt(pod_labels, {"zroute.io/control-plane"}).has_value())
+      << "the pod template must not carry the leader label: every replica would match";
+  std::set<std::string> seen;
+  for (const YAML::Node& service : chart_.OfKind("Service")) {
+    const YAML::Node ports = NodeAt(service, {"spec", "ports"});
+    ASSERT_TRUE(ports.IsSequence() && ports.size() == 1);
+    const std::string target = ScalarAt(ports[0], {"targetPort"}).value_or("");
+    seen.insert(target);
+    const YAML::Node selector = NodeAt(service, {"spec", "selector"});
+    ASSERT_TRUE(selector.IsMap()) << target;
+    const std::optional<std::string> leader = ScalarAt(selector, {"zroute.io/control-plane"});
+    if (target == "control") {
+      EXPECT_EQ(leader, "leader");
+    } else {
+      EXPECT_FALSE(leader.has_value()) << target << " must reach every replica";
+    }
+    // Apart from the leader label, the selector picks the operator's pods.
+    for (const auto& kv : selector) {
+      if (kv.first.Scalar() == "zroute.io/control-plane") continue;
+      EXPECT_EQ(ScalarAt(pod_labels, {kv.first.Scalar()}), kv.second.Scalar()) << target << ": " << kv.first.Scalar();
+    }
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"control", "webhook", "metrics"}));
+}
+
+TEST_P(ChartOperatorTest, OperatorKnowsItsPodName) {
+  bool found = false;
+  for (const YAML::Node& env : NodeAt(operator_, {"env"})) {
+    if (ScalarAt(env, {"name"}) != "POD_NAME") continue;
+    found = true;
+    EXPECT_EQ(ScalarAt(env, {"valueFrom", "fieldRef", "fieldPath"}), "metadata.name");
+  }
+  EXPECT_TRUE(found) << "POD_NAME (the pod the leader labels) is not set";
+}
+
 TEST_P(ChartOperatorTest, PodsAreAnnotatedForScraping) {
   const YAML::Node annotations = NodeAt(deployment_, {"spec", "template", "metadata", "annotations"});
   EXPECT_EQ(ScalarAt(annotations, {"prometheus.io/scrape"}), "true");

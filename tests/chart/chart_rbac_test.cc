@@ -43,7 +43,8 @@ struct ContractRow {
 // What the operator needs, by job: reading the zroute.io resources and writing their status
 // (controllers), pods (membership), core/v1 events (create, then patch the count of a repeat), the
 // webhook's caBundle, the scale subresource (ScalingPolicy: read; mode apply: merge-patch), the
-// leader Lease and its own Secrets (webhook certificate, CURVE).
+// leader Lease and its own Secrets (webhook certificate, CURVE), and its own pod's leader label
+// (pods get + patch in the release namespace only).
 const std::vector<ContractRow>& Contract() {
   static const std::vector<ContractRow> rows{
       {"ClusterRole", "zroute.io", {"topics", "subscriptions", "scalingpolicies"}, {"get", "list", "watch"}},
@@ -57,6 +58,7 @@ const std::vector<ContractRow>& Contract() {
       {"ClusterRole", "apps", {"deployments/scale", "statefulsets/scale"}, {"get", "patch"}},
       {"Role", "coordination.k8s.io", {"leases"}, {"get", "create", "update"}},
       {"Role", "", {"secrets"}, {"get", "create", "update"}},
+      {"Role", "", {"pods"}, {"get", "patch"}},
   };
   return rows;
 }
@@ -196,6 +198,17 @@ TEST_P(ChartRbacTest, LeaseAndSecretUpdatesAreLimitedToTheOperatorsNames) {
     ASSERT_NE(secrets, rbac.grants.end());
     ASSERT_TRUE(secrets->second.has_value()) << "secrets " << verb << " is granted for every name";
     EXPECT_EQ(*secrets->second, (std::set<std::string>{*webhook_secret, *curve_secret}));
+  }
+}
+
+TEST_P(ChartRbacTest, PodsArePatchedOnlyInTheReleaseNamespace) {
+  const CollectedRbac rbac = Collect(chart_.documents());
+  for (const std::string verb : {"get", "patch"}) {
+    EXPECT_TRUE(rbac.grants.contains({"Role", "", "pods", verb})) << verb;
+  }
+  EXPECT_FALSE(rbac.grants.contains({"ClusterRole", "", "pods", "patch"}));
+  for (const std::string verb : {"create", "update", "delete", "deletecollection", "list", "watch"}) {
+    EXPECT_FALSE(rbac.grants.contains({"Role", "", "pods", verb})) << verb;
   }
 }
 

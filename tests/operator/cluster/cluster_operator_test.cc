@@ -1,6 +1,7 @@
 // The operator in cluster mode, in-process, against the fake Kubernetes API server: resources
 // created/deleted in the API reach GET /v1/routing-table; the watch survives expiry (410) and cut
-// streams; with --leader-elect exactly one of two replicas is ready and the other takes over.
+// streams; with --leader-elect both replicas are ready, exactly one leads and carries the
+// zroute.io/control-plane=leader Pod label, and the other takes over (label included).
 // Every wait is on a condition with a bound.
 #include "operator/operator.h"
 
@@ -105,6 +106,32 @@ class ClusterOperatorTest : public ::testing::Test {
   static bool HasSubscription(int port, const std::string& key) {
     return RoutingEntries(port).contains(SubscriptionEntryKey(key));
   }
+  // With leader election, and this replica's Pod (named like its identity) to label.
+  OperatorConfig PodConfig(const std::string& name) {
+    OperatorConfig c = Config(name, true);
+    c.pod_name = name;
+    return c;
+  }
+  void CreatePod(const std::string& name, bool leader_label = false) {
+    json labels = {{"app", "zroute-operator"}};
+    if (leader_label) labels["zroute.io/control-plane"] = "leader";
+    json pod = {{"apiVersion", "v1"},
+                {"kind", "Pod"},
+                {"metadata", {{"name", name}, {"namespace", "zroute-system"}, {"labels", labels}}},
+                {"spec", {{"containers", json::array({{{"name", "operator"}, {"image", "zroute-operator"}}})}}}};
+    auto reply = server_.store().Create(kPods, "zroute-system", pod);
+    ASSERT_LT(reply.code, 300) << reply.body.dump();
+  }
+  json Pod(const std::string& name) {
+    auto reply = server_.store().Get(kPods, "zroute-system", name, "");
+    return reply.code == 200 ? reply.body : json::object();
+  }
+  // The pod's zroute.io/control-plane label, "" when absent.
+  std::string PodLabel(const std::string& name) {
+    json pod = Pod(name);
+    if (!pod.contains("metadata") || !pod["metadata"].contains("labels")) return "";
+    return pod["metadata"]["labels"].value("zroute.io/control-plane", "");
+  }
 
   testing::FakeKubeServer server_;
   std::vector<std::unique_ptr<Operator>> operators_;
@@ -163,30 +190,86 @@ TEST_F(ClusterOperatorTest, ConvergesAfterTheStreamIsCut) {
   EXPECT_TRUE(WaitFor([&] { return HasSubscription(port, "shop/after-cut"); }));
 }
 
-TEST_F(ClusterOperatorTest, ExactlyOneLeaderIsReadyAndTheOtherTakesOver) {
+TEST_F(ClusterOperatorTest, BothReplicasAreReadyOnlyTheLeadersPodIsLabelledAndTheOtherTakesOver) {
   Create(kTopics, TopicObject("orders"));
-  Operator& a = StartOperator(Config("replica-a", true));
-  Operator& b = StartOperator(Config("replica-b", true));
-  ASSERT_TRUE(WaitFor([&] { return a.ready() || b.ready(); }));
-  Operator& leader = a.ready() ? a : b;
-  Operator& standby = a.ready() ? b : a;
-  EXPECT_FALSE(standby.ready());
+  CreatePod("replica-a");
+  CreatePod("replica-b");
+  Operator& a = StartOperator(PodConfig("replica-a"));
+  Operator& b = StartOperator(PodConfig("replica-b"));
+  ASSERT_TRUE(WaitFor([&] { return a.leading() || b.leading(); }));
+  Operator& leader = a.leading() ? a : b;
+  Operator& standby = a.leading() ? b : a;
+  const std::string leader_pod = a.leading() ? "replica-a" : "replica-b";
+  const std::string standby_pod = a.leading() ? "replica-b" : "replica-a";
+  ASSERT_TRUE(WaitFor([&] { return PodLabel(leader_pod) == "leader"; }));
+  EXPECT_EQ(PodLabel(standby_pod), "");
+  // Readiness does not depend on leadership (no webhook port here: HTTP serving is enough for
+  // the standby; the leader also needs its control plane with the resources loaded).
+  ASSERT_TRUE(WaitFor([&] { return leader.ready() && standby.ready(); }));
   EXPECT_FALSE(standby.leading());
   EXPECT_EQ(HttpCode(standby.http_port(), "/healthz"), 200);
-  EXPECT_EQ(HttpCode(standby.http_port(), "/readyz"), 503);
+  EXPECT_EQ(HttpCode(standby.http_port(), "/readyz"), 200);
   EXPECT_EQ(HttpCode(leader.http_port(), "/readyz"), 200);
   EXPECT_TRUE(standby.control_endpoint().empty());
-  // Still exactly one after several renewals.
-  std::this_thread::sleep_for(milliseconds(300));  // not synchronisation: lets renewals happen
-  EXPECT_NE(a.ready(), b.ready());
+  EXPECT_FALSE(leader.control_endpoint().empty());
+  // Still exactly one leader and one label after several renewals of the Lease.
+  const std::string lease_path = "/apis/coordination.k8s.io/v1/namespaces/zroute-system/leases";
+  const int renewals = server_.RequestCount("update", lease_path);
+  ASSERT_TRUE(WaitFor([&] { return server_.RequestCount("update", lease_path) >= renewals + 3; }));
+  EXPECT_NE(a.leading(), b.leading());
+  EXPECT_EQ(PodLabel(leader_pod), "leader");
+  EXPECT_EQ(PodLabel(standby_pod), "");
 
   auto stopped = std::chrono::steady_clock::now();
   leader.Stop();
   EXPECT_FALSE(leader.ready());
+  EXPECT_EQ(PodLabel(leader_pod), "");  // removed by Stop(), before the Lease was released
   // The lease is released on a clean stop, so the takeover must come within one lease duration.
-  ASSERT_TRUE(WaitFor([&] { return standby.ready(); }, milliseconds(1500)));
+  ASSERT_TRUE(WaitFor([&] { return standby.leading(); }, milliseconds(1500)));
   EXPECT_LT(std::chrono::steady_clock::now() - stopped, milliseconds(1500));
+  EXPECT_TRUE(WaitFor([&] { return PodLabel(standby_pod) == "leader"; }));
+  EXPECT_EQ(PodLabel(leader_pod), "");
+  EXPECT_TRUE(WaitFor([&] { return standby.ready(); }));
   EXPECT_TRUE(WaitFor([&] { return RoutingEntries(standby.http_port()).contains(TopicEntryKey("shop/orders")); }));
+}
+
+TEST_F(ClusterOperatorTest, StaleLeaderLabelIsClearedAtStartBeforeCandidacy) {
+  // A restarted ex-leader: its pod still carries the label, and the Lease is held by another
+  // (live) replica, so this one stays a standby.
+  CreatePod("replica-a", /*leader_label=*/true);
+  const testing::FakeGvr leases{"coordination.k8s.io", "v1", "leases"};
+  json lease = {{"apiVersion", "coordination.k8s.io/v1"},
+                {"kind", "Lease"},
+                {"metadata", {{"name", "zroute-operator"}, {"namespace", "zroute-system"}}},
+                {"spec", {{"holderIdentity", "replica-b"}, {"leaseDurationSeconds", 3600}}}};
+  ASSERT_LT(server_.store().Create(leases, "zroute-system", lease).code, 300);
+  Operator& op = StartOperator(PodConfig("replica-a"));
+  // Start() returned: the label is gone already, and the pod's other labels are kept.
+  EXPECT_EQ(PodLabel("replica-a"), "");
+  EXPECT_EQ(Pod("replica-a")["metadata"]["labels"].value("app", ""), "zroute-operator");
+  EXPECT_FALSE(op.leading());
+  EXPECT_TRUE(WaitFor([&] { return op.ready(); }));
+  EXPECT_EQ(HttpCode(op.http_port(), "/readyz"), 200);
+  EXPECT_EQ(PodLabel("replica-a"), "");
+}
+
+TEST_F(ClusterOperatorTest, FailedLabelPatchesAreRetriedAndNeverFatal) {
+  CreatePod("replica-a", /*leader_label=*/true);
+  // The clear at start and the first retries fail; the replica still starts, leads, is ready.
+  server_.InjectFaults("/api/v1/namespaces/zroute-system/pods/replica-a", 500, 2, "patch");
+  Operator& op = StartOperator(PodConfig("replica-a"));
+  ASSERT_TRUE(WaitFor([&] { return op.leading() && op.ready(); }));
+  EXPECT_TRUE(WaitFor([&] { return server_.RequestCount("patch", "/api/v1/namespaces/zroute-system/pods/replica-a") >= 3; }));
+  EXPECT_TRUE(WaitFor([&] { return PodLabel("replica-a") == "leader"; }));
+}
+
+TEST_F(ClusterOperatorTest, WithoutAPodNameNoPodIsPatched) {
+  CreatePod("replica-a", /*leader_label=*/true);
+  Operator& op = StartOperator(Config("replica-a", true));  // no pod_name
+  ASSERT_TRUE(WaitFor([&] { return op.leading() && op.ready(); }));
+  op.Stop();
+  EXPECT_EQ(server_.RequestCount("patch", "/api/v1/namespaces/zroute-system/pods"), 0);
+  EXPECT_EQ(PodLabel("replica-a"), "leader");  // untouched
 }
 
 TEST_F(ClusterOperatorTest, LeaderThatLosesTheLeaseStopsLeaderWork) {
@@ -194,7 +277,7 @@ TEST_F(ClusterOperatorTest, LeaderThatLosesTheLeaseStopsLeaderWork) {
   OperatorConfig config = Config("replica-a", true);
   config.on_leadership_lost = [&lost] { lost = true; };
   Operator& op = StartOperator(std::move(config));
-  ASSERT_TRUE(WaitFor([&] { return op.ready(); }));
+  ASSERT_TRUE(WaitFor([&] { return op.leading() && op.ready(); }));
   // Another holder takes the Lease behind our back (as after a long pause of this replica).
   const testing::FakeGvr leases{"coordination.k8s.io", "v1", "leases"};
   auto lease = server_.store().Get(leases, "zroute-system", "zroute-operator", "");

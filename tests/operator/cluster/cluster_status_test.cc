@@ -282,9 +282,11 @@ TEST_F(ClusterStatusTest, OnlyTheLeaderWritesAndTheNextLeaderTakesOver) {
   Create(kSubscriptions, SubscriptionObject("audit", "orders"));
   Operator& a = StartOperator(Config("replica-a", true));
   Operator& b = StartOperator(Config("replica-b", true));
-  ASSERT_TRUE(WaitFor([&] { return a.ready() || b.ready(); }));
-  Operator& leader = a.ready() ? a : b;
-  Operator& standby = a.ready() ? b : a;
+  // Both replicas become ready (readiness does not depend on leadership): find the leader.
+  ASSERT_TRUE(WaitFor([&] { return a.leading() || b.leading(); }));
+  Operator& leader = a.leading() ? a : b;
+  Operator& standby = a.leading() ? b : a;
+  ASSERT_TRUE(WaitFor([&] { return leader.ready(); }));
   ASSERT_TRUE(WaitFor([&] { return Condition(StatusOf(kSubscriptions, "audit"), "Valid") == "True"; }));
   ASSERT_TRUE(WaitForPasses(leader.http_port(), 2, 3));
   // Every status write the server saw came from the leader; the standby reconciled nothing.
@@ -293,7 +295,7 @@ TEST_F(ClusterStatusTest, OnlyTheLeaderWritesAndTheNextLeaderTakesOver) {
   EXPECT_EQ(Reconciles(standby.http_port()), 0);
 
   leader.Stop();
-  ASSERT_TRUE(WaitFor([&] { return standby.ready(); }));
+  ASSERT_TRUE(WaitFor([&] { return standby.leading() && standby.ready(); }));
   ChangeRoute("audit", "/after-failover");
   EXPECT_TRUE(WaitFor([&] { return StatusOf(kSubscriptions, "audit").value("observedGeneration", 0) == 2; }));
   EXPECT_GE(MetricValue(standby.http_port(), "zroute_operator_status_writes_total", {}), 1);

@@ -250,6 +250,7 @@ TEST_F(WebhookOperatorTest, LeaderCreatesCertificatesAndEveryReplicaInjectsOverV
   Operator& follower = StartOperator(Config("replica-b"));
   ASSERT_TRUE(WaitFor([&] { return follower.webhook_port() > 0; }));
   EXPECT_FALSE(follower.leading());
+  EXPECT_TRUE(WaitFor([&] { return follower.ready(); }));  // a standby serving the webhook is ready
   EXPECT_EQ(ServedCertificate(follower.webhook_port(), ca_file), served);
   EXPECT_EQ(server_.RequestCount("create", "/api/v1/namespaces/zroute-system/secrets"), 1);
   EXPECT_EQ(Decode(Secret()["data"]["ca.crt"]), Decode(secret["data"]["ca.crt"]));
