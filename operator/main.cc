@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
 
@@ -75,7 +76,24 @@ int main(int argc, char** argv) {
                "ignored when --curve-key-file is given");
   flags.String("sidecar-image", &c.sidecar_image, "image of the injected sidecar");
   flags.String("sidecar-image-pull-policy", &c.sidecar_image_pull_policy, "imagePullPolicy of the injected sidecar");
+  std::string kubernetes_minor;
+  flags.String("kubernetes-minor", &kubernetes_minor,
+               "the cluster's Kubernetes minor version, e.g. 30 or 29+ (the chart passes helm's); from 29 on "
+               "sidecars are injected as native sidecars (default 29)");
   if (auto exit_code = ParseCommandLine(flags, "zroute-operator", argc, argv, log_level)) return *exit_code;
+  if (!kubernetes_minor.empty()) {
+    // Providers report e.g. "29+": the leading digits are the minor version.
+    size_t digits = 0;
+    while (digits < kubernetes_minor.size() && digits < 4 && std::isdigit(static_cast<unsigned char>(kubernetes_minor[digits]))) {
+      ++digits;
+    }
+    const std::string rest = kubernetes_minor.substr(digits);
+    if (digits == 0 || !(rest.empty() || rest == "+")) {
+      std::cerr << "zroute-operator: --kubernetes-minor: expected a number such as 30 or 29+\n";
+      return 2;
+    }
+    c.kubernetes_minor = std::stoi(kubernetes_minor.substr(0, digits));
+  }
   if (c.webhook_cert_mode != "operator" && c.webhook_cert_mode != "external") {
     std::cerr << "zroute-operator: --webhook-cert-mode: expected operator or external\n";
     return 2;

@@ -132,6 +132,7 @@ Status Operator::StartWebhook() {
   o.service_name = config_.webhook_service;
   if (!config_.sidecar_image.empty()) o.injector.sidecar_image = config_.sidecar_image;
   o.injector.image_pull_policy = config_.sidecar_image_pull_policy;
+  o.injector.kubernetes_minor = config_.kubernetes_minor;
   if (!config_.control_endpoint.empty()) o.injector.operator_address = config_.control_endpoint;
   o.injector.operator_public_key = curve_public_key_;
   o.server.host = config_.webhook_host;

@@ -72,6 +72,8 @@ struct OperatorConfig {
   std::string webhook_config_name, webhook_service, webhook_secret;
   std::string webhook_cert_mode = "operator";  // or "external" (cert-manager writes the Secret)
   std::string sidecar_image, sidecar_image_pull_policy = "IfNotPresent";
+  // The cluster's Kubernetes minor version: from 29 on, sidecars are injected as native sidecars.
+  int kubernetes_minor = webhook::kNativeSidecarMinMinor;
   std::chrono::milliseconds webhook_cert_check{3600 * 1000};  // leader: CertificateManager::EnsureFresh
   std::chrono::milliseconds webhook_cert_reload{10000};       // every replica: re-read the Secret
   webhook::CertificateManagerOptions webhook_certificates;    // validity and renewal windows

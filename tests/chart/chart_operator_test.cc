@@ -224,6 +224,21 @@ TEST_P(ChartOperatorTest, ServiceMonitorOnlyWhenEnabled) {
 INSTANTIATE_TEST_SUITE_P(Values, ChartOperatorTest, ::testing::Values(DefaultConfig(), CustomConfig()),
                          [](const auto& info) { return info.param.label; });
 
+// The injector needs the cluster's minor version (native sidecars from 1.29): helm knows it at
+// install time and passes it on.
+TEST(ChartKubernetesVersion, OperatorIsToldTheClusterMinorVersion) {
+  for (const auto& [version, minor] : {std::pair{"1.28.3", "28"}, std::pair{"1.30.1", "30"}}) {
+    RenderConfig config = DefaultConfig();
+    config.label = std::string("kube-") + version;
+    config.kube_version = version;
+    StatusOr<RenderedChart> chart = RenderedChart::Render(config);
+    ASSERT_TRUE(chart.ok()) << chart.status();
+    StatusOr<YAML::Node> container = OperatorContainer(*chart);
+    ASSERT_TRUE(container.ok()) << container.status();
+    EXPECT_EQ(FlagValue(*container, "--kubernetes-minor"), minor) << version;
+  }
+}
+
 TEST(ChartSingleOperator, OneReplicaRunsWithoutLeaderElectionOrBudget) {
   RenderConfig config = DefaultConfig();
   config.label = "single";

@@ -11,6 +11,7 @@ std::string CacheKey(const RenderConfig& config) {
   std::string key = config.namespace_name;
   for (const std::string& f : config.value_files) key += "\n-f " + f;
   for (const std::string& s : config.set_flags) key += "\n--set " + s;
+  if (!config.kube_version.empty()) key += "\n--kube-version " + config.kube_version;
   return key;
 }
 
@@ -59,6 +60,10 @@ StatusOr<RenderedChart> RenderedChart::Render(const RenderConfig& config) {
   for (const std::string& s : config.set_flags) {
     args.push_back("--set");
     args.push_back(s);
+  }
+  if (!config.kube_version.empty()) {
+    args.push_back("--kube-version");
+    args.push_back(config.kube_version);
   }
   ZR_ASSIGN_OR_RETURN(ProcessResult run, RunHelm(args));
   if (run.exit_code != 0) {

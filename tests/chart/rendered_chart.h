@@ -24,6 +24,7 @@ struct RenderConfig {
   std::string namespace_name;            // --namespace
   std::vector<std::string> value_files;  // paths relative to the repository root
   std::vector<std::string> set_flags;    // each passed as --set <flag>
+  std::string kube_version;              // --kube-version (empty: helm's default)
 };
 
 inline void PrintTo(const RenderConfig& config, std::ostream* os) { *os << config.label; }
