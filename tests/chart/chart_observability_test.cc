@@ -24,7 +24,8 @@ constexpr char kPromtool[] = "/usr/bin/promtool";
 RenderConfig MonitoringConfig() {
   return {"monitoring", "zroute-system", {},
           {"prometheusRule.enabled=true", "prometheusRule.labels.release=kube-prometheus",
-           "grafanaDashboard.enabled=true", "grafanaDashboard.annotations.grafana_folder=zroute"}};
+           "grafanaDashboard.enabled=true", "grafanaDashboard.annotations.grafana_folder=zroute"},
+          ""};
 }
 
 std::string ReadSource(const std::string& relative) {

@@ -28,9 +28,9 @@ YAML::Node Child(const YAML::Node& node, const std::string& key) {
 
 }  // namespace
 
-RenderConfig DefaultConfig() { return {"defaults", "zroute-system", {}, {}}; }
+RenderConfig DefaultConfig() { return {"defaults", "zroute-system", {}, {}, ""}; }
 
-RenderConfig CustomConfig() { return {"custom", "events-infra", {"tests/chart/values-custom.yaml"}, {}}; }
+RenderConfig CustomConfig() { return {"custom", "events-infra", {"tests/chart/values-custom.yaml"}, {}, ""}; }
 
 StatusOr<RenderedChart> RenderedChart::Parse(const std::string& yaml) {
   RenderedChart chart;
