@@ -317,6 +317,7 @@ Status BenchRunner::RunPropagation() {
   std::fprintf(stderr, "propagation: %d fake sidecars\n", options_.fake_sidecars);
   PropagationOptions po;
   po.control_endpoint = system.control_endpoint();
+  po.operator_public_key = system.operator_public_key();
   po.sidecars = options_.fake_sidecars;
   po.rounds = options_.smoke ? 2 : 10;
   po.write_subscription = [&](const std::string& route) {

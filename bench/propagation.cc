@@ -4,6 +4,7 @@
 #include <thread>
 #include <zmq.hpp>
 
+#include "common/security/curve_keys.h"
 #include "common/wire/control_messages.h"
 
 namespace zroute::bench {
@@ -14,6 +15,7 @@ using Clock = std::chrono::steady_clock;
 struct Fake {
   std::string id;
   zmq::socket_t socket;
+  std::string public_key;  // CURVE client key registered with the operator ("" without CURVE)
   uint64_t version = 0;
   bool has_table = false;
   Clock::time_point updated{};  // when the current round's marker arrived; {} = not yet
@@ -60,7 +62,7 @@ Clock::time_point Pump(std::vector<Fake>& fakes, std::vector<zmq::pollitem_t>& i
           Send(fakes[i], wire::ControlCommand::kRegister,
                [&] {
                  nlohmann::json j = wire::SidecarInfoToJson({fakes[i].id, "fake-" + std::to_string(i), "default",
-                                                             fakes[i].id, "tcp://127.0.0.1:9", ""});
+                                                             fakes[i].id, "tcp://127.0.0.1:9", fakes[i].public_key});
                  j["version"] = 0;
                  return j;
                }());
@@ -83,9 +85,17 @@ StatusOr<PropagationResult> MeasurePropagation(const PropagationOptions& options
     std::vector<Fake> fakes;
     fakes.reserve(static_cast<size_t>(options.sidecars));
     for (int i = 0; i < options.sidecars; ++i) {
-      Fake f{"bench-fake-" + std::to_string(i), zmq::socket_t(context, zmq::socket_type::dealer)};
+      Fake f{"bench-fake-" + std::to_string(i), zmq::socket_t(context, zmq::socket_type::dealer), ""};
       f.socket.set(zmq::sockopt::routing_id, f.id);
       f.socket.set(zmq::sockopt::linger, 0);
+      if (!options.operator_public_key.empty()) {
+        // Like a real sidecar: a fresh keypair, the operator's key as the server key.
+        ZR_ASSIGN_OR_RETURN(security::CurveKeyPair keys, security::GenerateCurveKeyPair());
+        f.socket.set(zmq::sockopt::curve_serverkey, options.operator_public_key);
+        f.socket.set(zmq::sockopt::curve_publickey, keys.public_key);
+        f.socket.set(zmq::sockopt::curve_secretkey, keys.secret_key);
+        f.public_key = keys.public_key;
+      }
       f.socket.connect(options.control_endpoint);
       fakes.push_back(std::move(f));
     }
@@ -93,7 +103,7 @@ StatusOr<PropagationResult> MeasurePropagation(const PropagationOptions& options
     for (auto& f : fakes) items.push_back({f.socket.handle(), 0, ZMQ_POLLIN, 0});
     for (size_t i = 0; i < fakes.size(); ++i) {
       nlohmann::json j = wire::SidecarInfoToJson(
-          {fakes[i].id, "fake-" + std::to_string(i), "default", fakes[i].id, "tcp://127.0.0.1:9", ""});
+          {fakes[i].id, "fake-" + std::to_string(i), "default", fakes[i].id, "tcp://127.0.0.1:9", fakes[i].public_key});
       j["version"] = 0;
       Send(fakes[i], wire::ControlCommand::kRegister, j);
     }

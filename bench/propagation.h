@@ -19,6 +19,7 @@ namespace zroute::bench {
 
 struct PropagationOptions {
   std::string control_endpoint;  // the operator's --control-bind, as reported in its port file
+  std::string operator_public_key;  // the operator's CURVE key ("" when the operator runs without)
   int sidecars = 100;
   int rounds = 5;
   // Writes the Subscription manifest with `route` into the operator's folder.

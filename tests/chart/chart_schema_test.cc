@@ -21,7 +21,9 @@ const std::set<std::string>& OpenMaps() {
                                           "podAnnotations",
                                           "podLabels",
                                           "serviceAccount.annotations",
-                                          "serviceMonitor.labels"};
+                                          "serviceMonitor.labels",
+                                          "prometheusRule.labels",
+                                          "grafanaDashboard.annotations"};
   return open;
 }
 

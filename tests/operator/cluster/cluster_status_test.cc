@@ -31,6 +31,7 @@ const testing::FakeGvr kTopics{"zroute.io", "v1alpha1", "topics"};
 const testing::FakeGvr kSubscriptions{"zroute.io", "v1alpha1", "subscriptions"};
 const testing::FakeGvr kPods{"", "v1", "pods"};
 const testing::FakeGvr kPolicies{"zroute.io", "v1alpha1", "scalingpolicies"};
+const testing::FakeGvr kDeployments{"apps", "v1", "deployments"};
 const std::string kStatusPrefix = "/apis/zroute.io/v1alpha1/namespaces/shop/";
 
 bool WaitFor(const std::function<bool()>& cond, milliseconds limit = milliseconds(15000)) {
@@ -308,6 +309,11 @@ TEST_F(ClusterStatusTest, ScalingPolicyStatusCarriesTheRecommendationAndSettles)
                 {"metadata", {{"name", name}, {"namespace", "shop"}}},
                 {"spec", {{"scaleTargetRef", {{"name", name}}}, {"appId", name}, {"minReplicas", min}, {"maxReplicas", max}}}};
   };
+  // The target exists (cluster mode reads its /scale for the current replica count) at the minimum.
+  Create(kDeployments, json{{"apiVersion", "apps/v1"},
+                            {"kind", "Deployment"},
+                            {"metadata", {{"name", "billing"}, {"namespace", "shop"}}},
+                            {"spec", {{"replicas", 2}, {"selector", {{"matchLabels", {{"app", "billing"}}}}}}}});
   Create(kPolicies, policy("billing", 2, 5));
   Create(kPolicies, policy("inverted", 5, 2));  // minReplicas > maxReplicas
   Operator& op = StartOperator(Config());
