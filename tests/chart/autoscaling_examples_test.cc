@@ -1,4 +1,4 @@
-// The autoscaling examples users copy (examples/autoscaling/): each parses, the KEDA ScaledObject
+// The autoscaling examples users copy (charts/zroute/examples/): each parses, the KEDA ScaledObject
 // and the HPA consume zroute_scaling_recommended_replicas for the app of scalingpolicy.yaml with
 // the target type that makes the desired count equal the metric (AverageValue 1), and they name
 // the same workload and bounds as the policy. The apply-mode policy names a kind the operator can
@@ -11,7 +11,7 @@
 namespace {
 
 std::string ExamplePath(const std::string& name) {
-  return std::string(ZROUTE_SOURCE_DIR) + "/examples/autoscaling/" + name;
+  return std::string(ZROUTE_SOURCE_DIR) + "/charts/zroute/examples/" + name;
 }
 
 YAML::Node Load(const std::string& name) {
