@@ -27,6 +27,7 @@ SidecarMetrics::SidecarMetrics()
       dead_lettered(Counter(metrics_, "zroute_events_dead_lettered_total", "Events moved to a dead-letter topic."), {"subscription"}),
       duplicates(Counter(metrics_, "zroute_events_duplicate_total", "Redeliveries suppressed as already acknowledged."), {"subscription"}),
       link_rejected(Counter(metrics_, "zroute_link_rejected_total", "Link messages refused, by reason."), {"reason"}),
+      link_resyncs(Counter(metrics_, "zroute_link_resyncs_total", "Links reset because the consumer sidecar had not received event frames sent to it (their events are sent again)."), {}),
       lag(Gauge(metrics_, "zroute_outbox_lag_events", "Events in this outbox not yet acknowledged, per subscription."), {"subscription"}),
       in_flight(Gauge(metrics_, "zroute_in_flight_events", "Events sent to consumers and not yet acknowledged."), {"subscription"}),
       peers(Gauge(metrics_, "zroute_link_peers", "Peer sidecars this sidecar keeps links to."), {}),

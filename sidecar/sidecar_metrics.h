@@ -26,6 +26,7 @@ class SidecarMetrics {
   CounterVec dead_lettered;     // {subscription}
   CounterVec duplicates;        // {subscription} suppressed duplicate deliveries
   CounterVec link_rejected;     // {reason} link messages refused
+  CounterVec link_resyncs;      // {} links reset because the consumer missed event frames sent to it
   GaugeVec lag;                 // {subscription} events in this outbox not yet acked
   GaugeVec in_flight;           // {subscription} events sent and not yet acked
   GaugeVec peers;               // {} peer sidecars this sidecar keeps links to

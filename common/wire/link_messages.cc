@@ -76,7 +76,11 @@ std::string EncodeLinkMessage(const LinkMessage& message) {
       Header(w, LinkCommand::kCredit);
       w.Varint(m.credit);
     }
-    void operator()(const Heartbeat&) { Header(w, LinkCommand::kHeartbeat); }
+    void operator()(const Heartbeat& m) {
+      Header(w, LinkCommand::kHeartbeat);
+      w.Varint(m.sent);
+      w.Varint(m.received);
+    }
   };
   std::visit(Visitor{&out, w}, message);
   return out;
@@ -151,9 +155,15 @@ StatusOr<LinkMessage> DecodeLinkMessage(std::string_view frame) {
       out = m;
       break;
     }
-    case LinkCommand::kHeartbeat:
-      out = Heartbeat{};
+    case LinkCommand::kHeartbeat: {
+      Heartbeat m;
+      if (!r.done()) {  // an empty heartbeat is an older sidecar's: no counts
+        m.sent = r.Varint();
+        m.received = r.Varint();
+      }
+      out = m;
       break;
+    }
     default:
       return Status::InvalidArgument("unknown link command " + std::to_string(command));
   }

@@ -60,7 +60,15 @@ struct Credit {
   bool operator==(const Credit&) const = default;
 };
 
+// Liveness, and the audit that keeps the two ends' views of a link in step: the publisher's
+// HEARTBEAT carries `sent`, the event frames it has sent on the link since its last HELLO; the
+// consumer's answer echoes `sent` and adds `received`, how many of them it took in. received <
+// sent means frames were lost on the way (a dropped connection, or a message refused because the
+// consumer's table briefly lacked the publisher's key): the publisher resets the link.
+// An empty body (older sidecars) decodes as zeros: no audit.
 struct Heartbeat {
+  uint64_t sent = 0;
+  uint64_t received = 0;
   bool operator==(const Heartbeat&) const = default;
 };
 

@@ -279,10 +279,11 @@ void LinkLoop::OnInbound() {
     } else if (auto* hello = std::get_if<wire::Hello>(&*decoded)) {
       if (!security_.CheckHello(*sender, *hello)) continue;
       Inbound& in = inbound_[peer];
+      in.received = 0;
       uint32_t grant = config_.link_window > in.outstanding ? config_.link_window - in.outstanding : 0;
       reply(wire::Credit{stopping_.load() ? 0 : grant});
-    } else if (std::holds_alternative<wire::Heartbeat>(*decoded)) {
-      reply(wire::Heartbeat{});
+    } else if (auto* heartbeat = std::get_if<wire::Heartbeat>(&*decoded)) {
+      reply(wire::Heartbeat{heartbeat->sent, inbound_[peer].received});
     } else {
       metrics_.link_rejected.With({"unexpected"}).Increment();
     }
@@ -291,6 +292,7 @@ void LinkLoop::OnInbound() {
 
 void LinkLoop::HandleEvents(const std::string& peer, const security::PeerIdentity& sender, wire::Events events) {
   Inbound& in = inbound_[peer];
+  in.received += events.events.size();
   RoutingTablePtr table = table_.Get();
   for (auto& frame : events.events) {
     ++in.outstanding;

@@ -64,6 +64,7 @@ class LinkLoop {
     std::vector<uint64_t> acks;
     std::map<wire::NackReason, std::vector<uint64_t>> nacks;
     uint32_t credit_back = 0;
+    uint64_t received = 0;  // event frames taken in since the publisher's last HELLO (heartbeat audit)
   };
   struct Completed {
     std::string peer;

@@ -16,6 +16,7 @@ struct PeerLinks::Peer {
   MonoTime last_heard{};
   MonoTime last_sent{};
   MonoTime last_hello{};
+  uint64_t sent_frames = 0;  // event frames sent since the last HELLO (the heartbeat audit)
   std::string batch;  // encoded event frames waiting for Flush
   size_t batch_count = 0;
   std::vector<std::pair<size_t, std::string>> full;  // batches that reached a limit, oldest first
@@ -77,11 +78,7 @@ void PeerLinks::Connect(Peer& p) {
 uint32_t PeerLinks::Credit(const Endpoint& endpoint) {
   Peer& p = GetOrConnect(endpoint);
   MonoTime now = clock_.Now();
-  if (!p.alive && now - p.last_hello >= HelloRetry()) {
-    p.last_hello = now;
-    p.credit = 0;
-    SendFrame(p, wire::EncodeLinkMessage(wire::Hello{config_.sidecar_id, config_.app_id}), nullptr);
-  }
+  if (!p.alive && now - p.last_hello >= HelloRetry()) SendHello(p, now);
   return p.credit;
 }
 
@@ -96,6 +93,13 @@ void PeerLinks::Send(const Endpoint& endpoint, wire::EventFrame frame) {
   }
   wire::AppendEventFrame(&p.batch, frame);
   ++p.batch_count;
+}
+
+void PeerLinks::SendHello(Peer& p, MonoTime now) {
+  p.last_hello = now;
+  p.credit = 0;
+  p.sent_frames = 0;  // the consumer restarts its count when it reads this HELLO
+  SendFrame(p, wire::EncodeLinkMessage(wire::Hello{config_.sidecar_id, config_.app_id}), nullptr);
 }
 
 bool PeerLinks::SendFrame(Peer& p, const std::string& frame, Dispatcher* dispatcher) {
@@ -127,6 +131,7 @@ void PeerLinks::Flush(Dispatcher& dispatcher) {
       // On failure the peer is marked lost and the dispatcher has requeued everything sent to
       // it, the rest of these batches included: they must not go out as well.
       if (!SendFrame(p, message, &dispatcher)) break;
+      p.sent_frames += count;
     }
   }
 }
@@ -178,21 +183,38 @@ void PeerLinks::OnReadable(size_t index, Dispatcher& dispatcher) {
       continue;
     }
     p.last_heard = clock_.Now();
-    p.alive = true;
+    bool frames_lost = false;
     std::visit(
         [&](auto&& m) {
           using T = std::decay_t<decltype(m)>;
+          // Until the answer to our HELLO, credit from earlier messages does not count: the
+          // consumer's CREDIT answer already accounts for everything it finished before it.
           if constexpr (std::is_same_v<T, wire::Ack>) {
             for (uint64_t id : m.delivery_ids) dispatcher.OnAck(id);
-            p.credit += m.credit;
+            if (p.alive) p.credit += m.credit;
           } else if constexpr (std::is_same_v<T, wire::Nack>) {
             for (uint64_t id : m.delivery_ids) dispatcher.OnNack(id, m.reason);
-            p.credit += m.credit;
+            if (p.alive) p.credit += m.credit;
           } else if constexpr (std::is_same_v<T, wire::Credit>) {
-            p.credit += m.credit;
+            p.credit = m.credit;  // the consumer's free slots for us, as of our HELLO
+            p.alive = true;
+          } else if constexpr (std::is_same_v<T, wire::Heartbeat>) {
+            // The answer follows every frame sent before the heartbeat on the same connection,
+            // so the consumer has read all `sent` of them unless some were lost.
+            frames_lost = p.alive && m.received < m.sent;
+            if (frames_lost) {
+              ZR_LOG(kWarn, "link", "peer missed event frames; resetting the link",
+                     {{"peer", p.sidecar_id}, {"sent", m.sent}, {"received", m.received}});
+            }
           }
         },
         *decoded);
+    if (frames_lost) {
+      // Their credit is gone and their events wait for an answer that will not come: start over
+      // (events in flight go back in line, HELLO asks the consumer for its real free slots).
+      metrics_.link_resyncs.With({}).Increment();
+      MarkLost(p, dispatcher);
+    }
   }
 }
 
@@ -206,11 +228,9 @@ void PeerLinks::Tick(Dispatcher& dispatcher) {
       Connect(p);
     }
     if (!p.alive && now - p.last_hello >= HelloRetry()) {
-      p.last_hello = now;
-      p.credit = 0;
-      SendFrame(p, wire::EncodeLinkMessage(wire::Hello{config_.sidecar_id, config_.app_id}), nullptr);
+      SendHello(p, now);
     } else if (p.alive && now - p.last_sent >= config_.heartbeat_interval) {
-      SendFrame(p, wire::EncodeLinkMessage(wire::Heartbeat{}), &dispatcher);
+      SendFrame(p, wire::EncodeLinkMessage(wire::Heartbeat{p.sent_frames, 0}), &dispatcher);
     }
   }
 }

@@ -2,12 +2,15 @@
 // sidecar, connected lazily the first time there is something to send to it.
 //
 // Flow control is credit-based: a link starts with no credit and sends HELLO; the consumer
-// answers with CREDIT(n) from its free slots; every event spends one credit and every ACK/NACK
-// returns what the consumer grants back. Liveness: each side heartbeats; a peer silent for
+// answers with CREDIT(n) from its free slots, which sets the link's credit and makes it live;
+// every event spends one credit and every later ACK/NACK returns what the consumer grants back. Liveness: each side heartbeats; a peer silent for
 // peer_timeout is declared lost (its in-flight events go back in line), its credit is zeroed and
 // HELLO is repeated until it answers again. With CURVE, a peer that has not answered within a
 // second of connecting gets a new socket: libzmq never reconnects a connection whose handshake
 // the peer's ZAP handler refused (it did not know our key yet), so only a new socket retries.
+// Heartbeats audit the link: the consumer's answer says how many of the event frames sent since
+// the last HELLO it received; fewer means frames were lost (their credit with them), and the link
+// is reset as if the peer had been lost, so nothing waits for the five-minute ack timeout.
 // Thread: the link thread only; owns its sockets.
 #pragma once
 
@@ -58,6 +61,7 @@ class PeerLinks final : public EventSink {
   // (Re)creates the peer's socket and connects it.
   void Connect(Peer& peer);
   std::chrono::milliseconds HelloRetry() const;
+  void SendHello(Peer& peer, MonoTime now);
   // Returns false when the send failed (and the peer was marked lost, when `dispatcher` is given).
   bool SendFrame(Peer& peer, const std::string& frame, Dispatcher* dispatcher);
   void MarkLost(Peer& peer, Dispatcher& dispatcher);

@@ -54,6 +54,8 @@ std::vector<LinkMessage> EveryKind() {
       Credit{0},
       Credit{1000000},
       Heartbeat{},
+      Heartbeat{128, 127},
+      Heartbeat{UINT64_MAX, 0},
   };
 }
 
@@ -98,7 +100,22 @@ TEST(LinkMessagesTest, EncodingStartsWithVersionAndCommand) {
   }
 }
 
-TEST(LinkMessagesTest, HeartbeatIsTwoBytes) { EXPECT_EQ(EncodeLinkMessage(Heartbeat{}), Header(6)); }
+TEST(LinkMessagesTest, HeartbeatCarriesSentAndReceivedCounts) {
+  EXPECT_EQ(EncodeLinkMessage(Heartbeat{}), Header(6) + std::string("\0\0", 2));
+  EXPECT_EQ(std::get<Heartbeat>(RoundTrip(Heartbeat{300, 299})), (Heartbeat{300, 299}));
+}
+
+TEST(LinkMessagesTest, BareHeartbeatFromAnOlderSidecarDecodesWithoutCounts) {
+  auto decoded = DecodeLinkMessage(Header(6));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(std::get<Heartbeat>(*decoded), Heartbeat{});
+}
+
+TEST(LinkMessagesTest, HeartbeatWithOnlyOneCountIsRejected) {
+  auto decoded = DecodeLinkMessage(Header(6) + std::string("\x05", 1));
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), StatusCode::kCorruption);
+}
 
 TEST(LinkMessagesTest, EmptyFrameIsRejected) {
   auto decoded = DecodeLinkMessage("");
@@ -114,7 +131,9 @@ TEST(LinkMessagesTest, TruncationAtEveryByteIsRejected) {
   for (const LinkMessage& m : EveryKind()) {
     std::string bytes = EncodeLinkMessage(m);
     for (size_t n = 0; n < bytes.size(); ++n) {
-      // No proper prefix of an encoding is itself a whole message: every field is mandatory.
+      // No proper prefix of an encoding is itself a whole message: every field is mandatory,
+      // except that a bare HEARTBEAT header is an older sidecar's heartbeat (no counts).
+      if (std::holds_alternative<Heartbeat>(m) && n == 2) continue;
       auto decoded = DecodeExact(bytes, n);
       EXPECT_FALSE(decoded.ok()) << "kind " << m.index() << " truncated to " << n << " of " << bytes.size();
     }
