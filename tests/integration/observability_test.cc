@@ -92,12 +92,13 @@ class ObservabilityTest : public ::testing::Test {
     system_ = std::make_unique<ObservedSystem>(work_.path());
     ASSERT_TRUE(system_->ok()) << system_->error();
     ASSERT_TRUE(system_->PublishAndSettle(40, 3, "obs-")) << "events were not delivered / dead-lettered in time";
-    // The operator's scaling metrics appear with its first recommendation; the outbox gauges are
-    // refreshed once a second.
+    // The operator's scaling metrics appear with its first recommendation; the outbox and link
+    // gauges are refreshed once a second (the outbox count may be reached before the link is up).
     ASSERT_TRUE(WaitUntil(std::chrono::seconds(20), [&] {
+      const std::string shop = ObservedSystem::Metrics(system_->shop().sidecar_port);
       return Families(ObservedSystem::Metrics(system_->operator_port())).count("zroute_scaling_recommended_replicas") &&
-             Sample(ObservedSystem::Metrics(system_->shop().sidecar_port),
-                    "zroute_outbox_events{topic=\"default/orders\"}") == 43 &&
+             Sample(shop, "zroute_outbox_events{topic=\"default/orders\"}") == 43 &&
+             Sample(shop, "zroute_link_peers_connected") == 1 &&
              Sample(ObservedSystem::Metrics(system_->billing().sidecar_port),
                     "zroute_outbox_events{topic=\"default/orders-dlq\"}") == 3;
     }));

@@ -316,8 +316,16 @@ TEST_F(SecurityTest, FloodsLeaveMemoryBoundedAndTheLegitimateStreamFlowing) {
             << " flood messages; shop sidecar RSS " << shop_rss << " KiB\n";
   RecordProperty("audit_rss_before_kib", std::to_string(rss_before));
   RecordProperty("audit_rss_after_kib", std::to_string(rss_after));
-  EXPECT_LT(rss_after - rss_before, 64 * 1024) << "the flood grew the sidecar's memory by more than 64 MiB";
-  EXPECT_LT(shop_rss, 256 * 1024);
+#ifdef ZROUTE_SANITIZED
+  // Under ASan freed memory waits in a quarantine (256 MiB by default) and every allocation is
+  // padded, so resident size only shows that growth stays bounded, not how small it is.
+  constexpr long kGrowthLimitKiB = 512 * 1024, kShopLimitKiB = 1024 * 1024;
+#else
+  constexpr long kGrowthLimitKiB = 64 * 1024, kShopLimitKiB = 256 * 1024;
+#endif
+  EXPECT_LT(rss_after - rss_before, kGrowthLimitKiB) << "the flood grew the sidecar's memory by more than "
+                                                     << kGrowthLimitKiB / 1024 << " MiB";
+  EXPECT_LT(shop_rss, kShopLimitKiB);
 }
 
 // Tokens between the sidecars and their apps: the API token on publish, the delivery token on

@@ -244,7 +244,8 @@ TEST_F(ClusterStatusTest, WritesOnlyWhenTheStatusChanges) {
   const int topic_writes = StatusPatches("topics/orders/status");
   ChangeRoute("audit", "/v2");
   ASSERT_TRUE(WaitFor([&] { return StatusOf(kSubscriptions, "audit").value("observedGeneration", 0) == 2; }));
-  for (const json& c : StatusOf(kSubscriptions, "audit")["conditions"]) EXPECT_EQ(c["observedGeneration"], 2) << c.dump();
+  const json audit_status = StatusOf(kSubscriptions, "audit");  // the loop below must not outlive it
+  for (const json& c : audit_status["conditions"]) EXPECT_EQ(c["observedGeneration"], 2) << c.dump();
   ASSERT_TRUE(WaitForPasses(port, 2, 5));
   EXPECT_EQ(StatusPatches(), converged + 1);
   EXPECT_EQ(StatusPatches("topics/orders/status"), topic_writes);
