@@ -272,7 +272,13 @@ YamlDocuments YamlToJson(const std::string& text, const YamlLimits& limits) {
   JsonBuilder builder(limits);
   try {
     YAML::Parser parser(in);
-    while (parser.HandleNextDocument(builder)) out.documents.push_back(builder.TakeDocument());
+    while (parser.HandleNextDocument(builder)) {
+      if (out.documents.size() == limits.max_documents) {
+        out.error = Status::TooLarge("YAML stream has more than " + std::to_string(limits.max_documents) + " documents");
+        break;
+      }
+      out.documents.push_back(builder.TakeDocument());
+    }
   } catch (const ConversionError& e) {
     out.error = e.status;
   } catch (const YAML::Exception& e) {

@@ -25,6 +25,8 @@ struct YamlLimits {
   size_t max_bytes = 8 << 20;      // whole stream
   size_t max_depth = 64;           // nested maps/sequences per document
   size_t max_values = 200 * 1000;  // values per document, aliases counted expanded
+  size_t max_documents = 10 * 1000;  // documents per stream (also stops a parser that yields
+                                     // documents without consuming input)
 };
 
 struct YamlDocuments {

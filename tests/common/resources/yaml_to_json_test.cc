@@ -107,6 +107,26 @@ TEST(YamlToJsonTest, StopsAliasBombs) {
   EXPECT_EQ(docs.error.code(), StatusCode::kTooLarge) << docs.error;
 }
 
+TEST(YamlToJsonTest, StopsAStreamOfEndlessDocuments) {
+  // Found by the resource_yaml fuzz target: 36 bytes on which yaml-cpp keeps yielding documents
+  // without consuming input (it ran out of memory before the limit on documents).
+  const std::string endless("A: &a /\376+\377]\np\203-\n---\n,\napi\032]zr\332uv2alp", 36);
+  YamlDocuments docs = YamlToJson(endless);
+  ASSERT_FALSE(docs.error.ok());
+  EXPECT_EQ(docs.error.code(), StatusCode::kTooLarge) << docs.error;
+  EXPECT_LE(docs.documents.size(), YamlLimits{}.max_documents);
+}
+
+TEST(YamlToJsonTest, LimitsTheNumberOfDocuments) {
+  YamlLimits limits;
+  limits.max_documents = 3;
+  EXPECT_TRUE(YamlToJson("a: 1\n---\nb: 2\n---\nc: 3\n", limits).error.ok());
+  YamlDocuments docs = YamlToJson("a: 1\n---\nb: 2\n---\nc: 3\n---\nd: 4\n", limits);
+  EXPECT_EQ(docs.error.code(), StatusCode::kTooLarge) << docs.error;
+  EXPECT_NE(docs.error.message().find("documents"), std::string::npos) << docs.error;
+  EXPECT_EQ(docs.documents.size(), 3u) << "the documents before the limit stay usable";
+}
+
 TEST(YamlToJsonTest, RejectsOversizeStreams) {
   YamlLimits limits;
   limits.max_bytes = 64;
