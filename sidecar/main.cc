@@ -25,8 +25,11 @@ int main(int argc, char** argv) {
               "durable outbox, carries them over ZeroMQ to the sidecars of subscribing services, and\n"
               "delivers events for this app's subscriptions to it over HTTP.");
   flags.String("app-id", &c.app_id, "the app-id (service) this sidecar speaks for", true);
-  flags.String("namespace", &c.namespace_, "the namespace the app runs in (env POD_NAMESPACE in a cluster)");
-  flags.String("pod", &c.pod, "pod name, used in the sidecar id (default: host name)");
+  // In a pod the injector sets POD_NAMESPACE and POD_NAME (downward API); flags win over them.
+  if (const char* env = std::getenv("POD_NAMESPACE"); env && *env) c.namespace_ = env;
+  if (const char* env = std::getenv("POD_NAME"); env && *env) c.pod = env;
+  flags.String("namespace", &c.namespace_, "the namespace the app runs in (default: env POD_NAMESPACE, else default)");
+  flags.String("pod", &c.pod, "pod name, used in the sidecar id (default: env POD_NAME, else the host name)");
   flags.String("app-host", &c.app_host, "where the app listens");
   flags.Int("app-port", &c.app_port, "the app's HTTP port for deliveries (0: the app only publishes)");
   flags.String("http-host", &c.http_host, "address of the app-facing HTTP API (loopback by default)");
@@ -34,6 +37,9 @@ int main(int argc, char** argv) {
   flags.String("data-host", &c.data_host, "address the ZeroMQ link port binds to");
   flags.String("data-advertise-host", &c.data_advertise_host, "host peers dial to reach this sidecar (default: --data-host)");
   flags.Int("data-port", &c.data_port, "ZeroMQ link port (0: any free port)");
+  flags.String("metrics-host", &c.metrics_host, "address of the metrics and probe listener");
+  flags.Int("metrics-port", &c.metrics_port,
+            "port serving only GET /metrics, /healthz, /readyz for Prometheus and the kubelet (-1: off, 0: any free port)");
   flags.String("operator", &c.operator_endpoint, "the operator's control endpoint");
   std::string operator_key_file;
   if (const char* env = std::getenv("ZROUTE_OPERATOR_PUBLIC_KEY")) c.operator_public_key = env;

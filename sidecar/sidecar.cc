@@ -73,14 +73,16 @@ Status Sidecar::Start() {
     std::string tmp = config_.port_file + ".tmp";
     {
       std::ofstream out(tmp, std::ios::trunc);
-      out << nlohmann::json{{"http", http_port_}, {"data", data_endpoint_}, {"sidecarId", config_.sidecar_id}}.dump()
-          << "\n";
+      nlohmann::json ports{{"http", http_port_}, {"data", data_endpoint_}, {"sidecarId", config_.sidecar_id}};
+      if (http_->metrics_port() >= 0) ports["metrics"] = http_->metrics_port();
+      out << ports.dump() << "\n";
     }
     std::rename(tmp.c_str(), config_.port_file.c_str());
   }
   ZR_LOG(kInfo, "sidecar", "started",
          {{"appId", config_.app_id}, {"sidecarId", config_.sidecar_id}, {"http", http_port_}, {"data", data_endpoint_},
-          {"operator", config_.operator_endpoint}, {"curve", !config_.curve.public_key.empty()}});
+          {"metrics", http_->metrics_port()}, {"operator", config_.operator_endpoint},
+          {"curve", !config_.curve.public_key.empty()}});
   return Status::OK();
 }
 

@@ -26,6 +26,10 @@ struct SidecarConfig {
   std::string data_host = "127.0.0.1";  // link ROUTER bind address
   std::string data_advertise_host;      // host peers dial; defaults to data_host
   int data_port = 3600;
+  // Metrics and probes (GET /metrics, /healthz, /readyz only) for Prometheus and the kubelet, which
+  // reach the pod IP, not loopback. -1 = off (they stay on the API port only).
+  std::string metrics_host = "0.0.0.0";
+  int metrics_port = -1;
   std::string port_file;  // when set, the bound ports are written here as JSON once listening
 
   // The operator's control endpoint, e.g. tcp://127.0.0.1:7400.

@@ -96,6 +96,7 @@ Status LocalSystem::LaunchSidecar(LocalReplica& r) {
   ZR_ASSIGN_OR_RETURN(r.sidecar, Subprocess::Start({argv, LogPath(log_name)}));
   ZR_ASSIGN_OR_RETURN(nlohmann::json ports, WaitForPortFile(port_file, r.sidecar, log_name));
   r.sidecar_port = ports.value("http", 0);
+  r.metrics_port = ports.value("metrics", -1);
   r.sidecar_id = ports.value("sidecarId", "");
   r.data_endpoint = ports.value("data", "");
   // Ready = the routing table is loaded.

@@ -40,6 +40,7 @@ struct LocalReplica {
   std::string sidecar_id;  // from the sidecar's port file
   int app_port = 0;        // 0 when the sidecar has no app (publish-only)
   int sidecar_port = 0;    // the sidecar's HTTP API
+  int metrics_port = -1;   // its metrics and probe listener, when started with --metrics-port
   std::string data_endpoint;
   Subprocess app;
   Subprocess sidecar;

@@ -12,7 +12,8 @@ json FieldRefEnv(const char* name, const char* field_path) {
 }
 
 json HttpProbe(const char* path, int period_seconds, int failure_threshold) {
-  return {{"httpGet", {{"path", path}, {"port", kSidecarHttpPort}, {"scheme", "HTTP"}}},
+  // The kubelet dials the pod IP: the probes use the metrics listener (the API is on loopback).
+  return {{"httpGet", {{"path", path}, {"port", kSidecarMetricsPort}, {"scheme", "HTTP"}}},
           {"periodSeconds", period_seconds},
           {"timeoutSeconds", 1},
           {"failureThreshold", failure_threshold}};
@@ -36,12 +37,17 @@ json BuildSidecarContainer(const InjectionSpec& spec, const InjectorConfig& conf
       {"name", kSidecarContainerName},
       {"image", config.sidecar_image},
       {"imagePullPolicy", config.image_pull_policy},
+      // $(VAR) is expanded by the kubelet from the env below: the sidecar speaks for its own pod
+      // and namespace, and binds the link port on every interface while telling peers the pod IP.
       {"args", json::array({"--app-id", spec.app_id, "--app-port", std::to_string(spec.app_port), "--operator",
-                            config.operator_address, "--http-port", std::to_string(kSidecarHttpPort),
-                            "--data-port", std::to_string(kSidecarDataPort), "--outbox-dir", kOutboxMountPath,
-                            "--log-level", spec.log_level})},
+                            config.operator_address, "--namespace", "$(POD_NAMESPACE)", "--pod", "$(POD_NAME)",
+                            "--http-port", std::to_string(kSidecarHttpPort), "--data-host", "0.0.0.0",
+                            "--data-advertise-host", "$(POD_IP)", "--data-port", std::to_string(kSidecarDataPort),
+                            "--metrics-host", "0.0.0.0", "--metrics-port", std::to_string(kSidecarMetricsPort),
+                            "--outbox-dir", kOutboxMountPath, "--log-level", spec.log_level})},
       {"ports", json::array({{{"name", "zroute-http"}, {"containerPort", kSidecarHttpPort}, {"protocol", "TCP"}},
-                             {{"name", "zroute-data"}, {"containerPort", kSidecarDataPort}, {"protocol", "TCP"}}})},
+                             {{"name", "zroute-data"}, {"containerPort", kSidecarDataPort}, {"protocol", "TCP"}},
+                             {{"name", kSidecarMetricsPortName}, {"containerPort", kSidecarMetricsPort}, {"protocol", "TCP"}}})},
       {"env", std::move(env)},
       {"resources",
        {{"requests", {{"cpu", spec.cpu_request}, {"memory", spec.memory_request}}},

@@ -15,6 +15,9 @@ inline constexpr char kOutboxVolumeName[] = "zroute-outbox";
 inline constexpr char kOutboxMountPath[] = "/var/lib/zroute/outbox";
 inline constexpr int kSidecarHttpPort = 3500;
 inline constexpr int kSidecarDataPort = 3600;
+// GET /metrics, /healthz, /readyz on the pod IP: the API port listens on loopback only.
+inline constexpr int kSidecarMetricsPort = 3501;
+inline constexpr char kSidecarMetricsPortName[] = "zroute-metrics";
 inline constexpr int kSidecarUid = 65532;
 // Environment the injector adds to every app container so the app finds its sidecar.
 inline constexpr char kEnvHttpPort[] = "ZROUTE_HTTP_PORT";

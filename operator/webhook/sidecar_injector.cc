@@ -149,7 +149,7 @@ ReviewResult Review(const json& review, const InjectorConfig& config) {
   StatusOr<InjectionSpec> parsed = ParseInjectionSpec(*annotations, config);
   if (!parsed.ok()) return Deny(uid, 400, parsed.status().message());
   const InjectionSpec& want = *parsed;
-  for (int reserved : {kSidecarHttpPort, kSidecarDataPort}) {
+  for (int reserved : {kSidecarHttpPort, kSidecarMetricsPort, kSidecarDataPort}) {
     if (want.app_port == reserved || ports.count(reserved)) {
       return Deny(uid, 400, "port " + std::to_string(reserved) + " is reserved for the zroute sidecar");
     }
@@ -196,7 +196,7 @@ ReviewResult Review(const json& review, const InjectorConfig& config) {
   }
   // With the node's network the sidecar's fixed ports collide between pods on one node.
   if (auto host = spec->find("hostNetwork"); host != spec->end() && host->is_boolean() && host->get<bool>()) {
-    warnings.push_back("zroute: hostNetwork pods share ports 3500/3600 with other injected pods on the node");
+    warnings.push_back("zroute: hostNetwork pods share ports 3500/3501/3600 with other injected pods on the node");
   }
 
   std::string ns = StringOr(*metadata, "namespace");

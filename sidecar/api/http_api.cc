@@ -56,13 +56,61 @@ StatusOr<int> HttpApi::Start() {
                                     : (server_->bind_to_port(config_.http_host, config_.http_port) ? config_.http_port : -1);
   if (port <= 0) return Status::Unavailable("cannot bind HTTP port " + std::to_string(config_.http_port));
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  if (config_.metrics_port >= 0) {
+    auto metrics = StartMetricsListener();
+    if (!metrics.ok()) {
+      Stop();
+      return metrics.status();
+    }
+    metrics_port_ = *metrics;
+  }
+  return port;
+}
+
+StatusOr<int> HttpApi::StartMetricsListener() {
+  metrics_server_ = std::make_unique<httplib::Server>();
+  httplib::Server& s = *metrics_server_;
+  s.set_keep_alive_max_count(1000);
+  s.set_keep_alive_timeout(30);
+  s.set_read_timeout(5, 0);
+  s.set_write_timeout(10, 0);
+  s.set_payload_max_length(0);  // GET only: a body is refused (413), never read
+  s.new_task_queue = [] { return new httplib::ThreadPool(4); };
+  ProbeAndMetricsRoutes(s);
+  int port = config_.metrics_port == 0
+                 ? s.bind_to_any_port(config_.metrics_host)
+                 : (s.bind_to_port(config_.metrics_host, config_.metrics_port) ? config_.metrics_port : -1);
+  if (port <= 0) {
+    return Status::Unavailable("cannot bind the metrics port " + config_.metrics_host + ":" +
+                               std::to_string(config_.metrics_port));
+  }
+  metrics_thread_ = std::thread([this] { metrics_server_->listen_after_bind(); });
   return port;
 }
 
 void HttpApi::Stop() {
+  if (metrics_thread_.joinable()) {
+    metrics_server_->stop();
+    metrics_thread_.join();
+  }
   if (!thread_.joinable()) return;
   server_->stop();
   thread_.join();
+}
+
+void HttpApi::ProbeAndMetricsRoutes(httplib::Server& server) {
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { Reply(res, 200, {{"status", "ok"}}); });
+  server.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    RoutingTablePtr t = table_.Get();
+    if (!t) {
+      Reply(res, 503, {{"status", "waiting for the routing table"}});
+      return;
+    }
+    Reply(res, 200, {{"status", "ready"}, {"tableVersion", t->version()}, {"operatorConnected", link_.operator_connected()}});
+  });
+  server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_.metrics().Serialize(), "text/plain; version=0.0.4");
+  });
 }
 
 void HttpApi::Routes() {
@@ -93,18 +141,7 @@ void HttpApi::Routes() {
     }
     Reply(res, 202, {{"ids", *ids}});
   });
-  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) { Reply(res, 200, {{"status", "ok"}}); });
-  server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    RoutingTablePtr t = table_.Get();
-    if (!t) {
-      Reply(res, 503, {{"status", "waiting for the routing table"}});
-      return;
-    }
-    Reply(res, 200, {{"status", "ready"}, {"tableVersion", t->version()}, {"operatorConnected", link_.operator_connected()}});
-  });
-  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_.metrics().Serialize(), "text/plain; version=0.0.4");
-  });
+  ProbeAndMetricsRoutes(*server_);
   server_->Get("/v1/admin/subscriptions", [this](const httplib::Request&, httplib::Response& res) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& p : link_.Progress()) {

@@ -8,7 +8,13 @@
 //   POST /v1/admin/subscriptions/{ns}/{name}/rewind?offset=N | ?time=RFC3339   replay
 // Errors answer {"error": "..."} with the status that the Status maps to. With config.api_token
 // set, every /v1/ route answers 401 unless the request carries "Authorization: Bearer <token>".
-// Threads: httplib's pool (config.http_threads); handlers only call thread-safe collaborators.
+//
+// With config.metrics_port >= 0 a second listener (config.metrics_host, all interfaces by default)
+// serves only GET /metrics, /healthz and /readyz: the API stays on loopback, while Prometheus and
+// the kubelet's probes, which dial the pod IP, reach this one. It reads nothing but the request
+// line and headers (no body is accepted) and has a small thread pool of its own.
+// Threads: httplib's pools (config.http_threads; 4 for metrics); handlers only call thread-safe
+// collaborators.
 #pragma once
 
 #include <memory>
@@ -31,13 +37,20 @@ class HttpApi {
           SidecarMetrics& metrics, Outbox& outbox, Clock& clock);
   ~HttpApi();
 
-  // Binds (port 0 = any) and starts serving on a thread. Returns the bound port.
+  // Binds (port 0 = any) and starts serving on a thread, and the metrics listener when
+  // configured. Returns the API's bound port.
   StatusOr<int> Start();
-  // Stops accepting and waits for handlers in progress. Idempotent.
+  // Stops accepting and waits for handlers in progress, on both listeners. Idempotent.
   void Stop();
+
+  // The metrics listener's bound port; -1 when it is off.
+  int metrics_port() const { return metrics_port_; }
 
  private:
   void Routes();
+  // GET /healthz, /readyz and /metrics: served by both listeners.
+  void ProbeAndMetricsRoutes(httplib::Server& server);
+  StatusOr<int> StartMetricsListener();
 
   const SidecarConfig& config_;
   Publisher& publisher_;
@@ -48,6 +61,9 @@ class HttpApi {
   Clock& clock_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  std::unique_ptr<httplib::Server> metrics_server_;  // only with config.metrics_port >= 0
+  std::thread metrics_thread_;
+  int metrics_port_ = -1;
 };
 
 }  // namespace zroute

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "operator/webhook/sidecar_container.h"
 #include "tests/chart/rendered_chart.h"
 
 namespace zroute::chart_testing {
@@ -219,6 +220,22 @@ TEST_P(ChartOperatorTest, ServiceMonitorOnlyWhenEnabled) {
   ASSERT_TRUE(endpoints.IsSequence() && endpoints.size() == 1);
   EXPECT_EQ(ScalarAt(endpoints[0], {"port"}), "metrics");
   EXPECT_EQ(ScalarAt(endpoints[0], {"interval"}), ValueAt(GetParam(), {"serviceMonitor", "interval"}));
+}
+
+// Injected sidecars serve /metrics on the pod IP; the PodMonitor scrapes the port by the name the
+// injector gives it, in every namespace, and only pods that have that port.
+TEST_P(ChartOperatorTest, SidecarPodMonitorOnlyWhenEnabledAndNamesTheInjectedPort) {
+  const bool enabled = ValueAt(GetParam(), {"podMonitor", "enabled"}) == "true";
+  const std::vector<YAML::Node> monitors = chart_.OfKind("PodMonitor");
+  ASSERT_EQ(monitors.size(), enabled ? 1u : 0u);
+  if (!enabled) return;
+  EXPECT_EQ(ScalarAt(monitors[0], {"spec", "namespaceSelector", "any"}), "true");
+  const YAML::Node endpoints = NodeAt(monitors[0], {"spec", "podMetricsEndpoints"});
+  ASSERT_TRUE(endpoints.IsSequence() && endpoints.size() == 1);
+  EXPECT_EQ(ScalarAt(endpoints[0], {"port"}), webhook::kSidecarMetricsPortName);
+  EXPECT_EQ(ScalarAt(endpoints[0], {"path"}), "/metrics");
+  EXPECT_EQ(ScalarAt(endpoints[0], {"interval"}), ValueAt(GetParam(), {"podMonitor", "interval"}));
+  EXPECT_EQ(ScalarAt(monitors[0], {"metadata", "labels", "release"}), "monitoring");
 }
 
 INSTANTIATE_TEST_SUITE_P(Values, ChartOperatorTest, ::testing::Values(DefaultConfig(), CustomConfig()),

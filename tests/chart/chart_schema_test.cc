@@ -22,6 +22,7 @@ const std::set<std::string>& OpenMaps() {
                                           "podLabels",
                                           "serviceAccount.annotations",
                                           "serviceMonitor.labels",
+                                          "podMonitor.labels",
                                           "prometheusRule.labels",
                                           "grafanaDashboard.annotations"};
   return open;
@@ -81,7 +82,8 @@ TEST(ChartSchemaCoverage, OpenMapsOnlyTakeStringsWhereKubernetesSaysSo) {
                                              {"properties", "podAnnotations"},
                                              {"properties", "podLabels"},
                                              {"properties", "serviceAccount", "properties", "annotations"},
-                                             {"properties", "serviceMonitor", "properties", "labels"}}) {
+                                             {"properties", "serviceMonitor", "properties", "labels"},
+                                             {"properties", "podMonitor", "properties", "labels"}}) {
     std::vector<std::string> type_path = path;
     type_path.insert(type_path.end(), {"additionalProperties", "type"});
     EXPECT_EQ(ScalarAt(schema, type_path), "string") << Join(path);

@@ -15,8 +15,10 @@ class PublishApiTest : public ::testing::Test {
     WriteFile(manifests_ + "/subscriptions.yaml", SubscriptionYaml("audit-orders", "orders", "audit", false));
     system_ = std::make_unique<LocalSystem>(IntegrationOptions(work_.path(), manifests_));
     ASSERT_TRUE(system_->StartOperator().ok());
-    auto shop = system_->StartPublisherSidecar("shop", "shop-1", {"--max-body-bytes", "65536"});
+    auto shop = system_->StartPublisherSidecar(
+        "shop", "shop-1", {"--max-body-bytes", "65536", "--metrics-host", "127.0.0.1", "--metrics-port", "0"});
     ASSERT_TRUE(shop.ok()) << shop.status().ToString();
+    shop_ = *shop;
     auto audit = system_->StartSubscriber("audit", "audit-1");
     ASSERT_TRUE(audit.ok()) << audit.status().ToString();
     audit_ = *audit;
@@ -35,9 +37,49 @@ class PublishApiTest : public ::testing::Test {
   std::string manifests_;
   std::unique_ptr<LocalSystem> system_;
   std::unique_ptr<httplib::Client> client_;
+  LocalReplica* shop_ = nullptr;
   LocalReplica* audit_ = nullptr;
   int port_ = 0;
 };
+
+// The metrics listener is what the kubelet and Prometheus reach on the pod IP (the API stays on
+// loopback): it serves the probes and /metrics and nothing that reads a body or changes state.
+TEST_F(PublishApiTest, MetricsListenerServesOnlyMetricsAndProbes) {
+  ASSERT_GT(shop_->metrics_port, 0) << "the port file names the metrics port";
+  ASSERT_NE(shop_->metrics_port, port_);
+  httplib::Client metrics("127.0.0.1", shop_->metrics_port);
+  auto page = metrics.Get("/metrics");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("# TYPE zroute_routing_table_version gauge"), std::string::npos) << page->body;
+  for (const char* probe : {"/healthz", "/readyz"}) {
+    auto r = metrics.Get(probe);
+    ASSERT_TRUE(r) << probe;
+    EXPECT_EQ(r->status, 200) << probe << " " << r->body;
+  }
+
+  const httplib::Headers binary{{"ce-specversion", "1.0"}, {"ce-id", "via-metrics"}, {"ce-source", "/shop"},
+                                {"ce-type", "t"}};
+  auto publish = metrics.Post("/v1/publish/orders", binary, "{}", "application/json");
+  ASSERT_TRUE(publish);
+  EXPECT_EQ(publish->status, 413) << "a body is never read on the metrics listener";
+  auto empty_publish = metrics.Post("/v1/publish/orders", binary, "", "application/json");
+  ASSERT_TRUE(empty_publish);
+  EXPECT_EQ(empty_publish->status, 404);
+  for (const char* path : {"/v1/admin/subscriptions", "/v1/admin/topics/default/orders/events"}) {
+    auto r = metrics.Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 404) << path;
+  }
+  auto rewind = metrics.Post("/v1/admin/subscriptions/default/audit-orders/rewind?offset=0", "", "text/plain");
+  ASSERT_TRUE(rewind);
+  EXPECT_EQ(rewind->status, 404);
+
+  // Nothing was published through it.
+  auto after = client_->Get("/v1/admin/topics/default/orders/events");
+  ASSERT_TRUE(after && after->status == 200) << (after ? after->body : "no answer");
+  EXPECT_EQ(nlohmann::json::parse(after->body)["end"], 0);
+}
 
 TEST_F(PublishApiTest, EveryModeIsAcceptedAndEveryBadRequestIsRefusedClearly) {
   const httplib::Headers binary{{"ce-specversion", "1.0"}, {"ce-id", "b-1"}, {"ce-source", "/shop"}, {"ce-type", "t"}};

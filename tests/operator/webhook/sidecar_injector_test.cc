@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "operator/webhook/sidecar_container.h"
@@ -88,9 +89,13 @@ void ExpectHardenedSidecar(const json& sidecar) {
   EXPECT_EQ(sc["capabilities"]["drop"], json::array({"ALL"}));
   EXPECT_EQ(sc["seccompProfile"]["type"], "RuntimeDefault");
   EXPECT_EQ(sidecar["livenessProbe"]["httpGet"]["path"], "/healthz");
-  EXPECT_EQ(sidecar["livenessProbe"]["httpGet"]["port"], 3500);
+  // The kubelet dials the pod IP: probes go to the metrics listener, not the loopback API.
+  EXPECT_EQ(sidecar["livenessProbe"]["httpGet"]["port"], 3501);
   EXPECT_EQ(sidecar["readinessProbe"]["httpGet"]["path"], "/readyz");
-  EXPECT_EQ(sidecar["readinessProbe"]["httpGet"]["port"], 3500);
+  EXPECT_EQ(sidecar["readinessProbe"]["httpGet"]["port"], 3501);
+  std::map<std::string, int> ports;
+  for (const auto& p : sidecar["ports"]) ports[p["name"].get<std::string>()] = p["containerPort"].get<int>();
+  EXPECT_EQ(ports, (std::map<std::string, int>{{"zroute-http", 3500}, {"zroute-metrics", 3501}, {"zroute-data", 3600}}));
   EXPECT_EQ(sidecar["volumeMounts"], json::parse(R"([{"name":"zroute-outbox","mountPath":"/var/lib/zroute/outbox"}])"));
 }
 
@@ -106,11 +111,23 @@ TEST(SidecarInjectorTest, DeploymentPodGetsNativeSidecarOnModernCluster) {
   const json& sidecar = pod["spec"]["initContainers"][0];
   EXPECT_EQ(sidecar["name"], "zroute-sidecar");
   EXPECT_EQ(sidecar["restartPolicy"], "Always");
-  EXPECT_EQ(sidecar["startupProbe"]["httpGet"]["port"], 3500);
+  EXPECT_EQ(sidecar["startupProbe"]["httpGet"]["port"], 3501);
   EXPECT_EQ(sidecar["image"], "registry.example/zroute-sidecar:0.3.1");
-  EXPECT_EQ(sidecar["args"], json::parse(R"(["--app-id","orders","--app-port","8080",
-      "--operator","tcp://zroute-operator.zroute-system.svc:7400","--http-port","3500","--data-port","3600",
-      "--outbox-dir","/var/lib/zroute/outbox","--log-level","info"])"));
+  // Its own namespace and pod (expanded by the kubelet from the downward-API env), the link port
+  // on every interface advertised as the pod IP, probes and metrics on 3501.
+  EXPECT_EQ(sidecar["args"], json::parse(R"json(["--app-id","orders","--app-port","8080",
+      "--operator","tcp://zroute-operator.zroute-system.svc:7400","--namespace","$(POD_NAMESPACE)","--pod","$(POD_NAME)",
+      "--http-port","3500","--data-host","0.0.0.0","--data-advertise-host","$(POD_IP)","--data-port","3600",
+      "--metrics-host","0.0.0.0","--metrics-port","3501",
+      "--outbox-dir","/var/lib/zroute/outbox","--log-level","info"])json"));
+  std::map<std::string, std::string> env_names;
+  for (const auto& e : sidecar["env"]) {
+    if (e.contains("valueFrom") && e["valueFrom"].contains("fieldRef")) {
+      env_names[e["name"].get<std::string>()] = e["valueFrom"]["fieldRef"]["fieldPath"].get<std::string>();
+    }
+  }
+  EXPECT_EQ(env_names, (std::map<std::string, std::string>{
+                           {"POD_NAME", "metadata.name"}, {"POD_NAMESPACE", "metadata.namespace"}, {"POD_IP", "status.podIP"}}));
   std::set<std::string> downward;
   for (const auto& e : sidecar["env"]) downward.insert(e["valueFrom"]["fieldRef"]["fieldPath"].get<std::string>());
   EXPECT_EQ(downward, (std::set<std::string>{"metadata.name", "metadata.namespace", "status.podIP"}));
@@ -369,6 +386,9 @@ TEST(SidecarInjectorTest, ReservedSidecarPortsAreDenied) {
   request = LoadFixture("review_deployment_pod.json");
   request["request"]["object"]["spec"]["containers"][1]["ports"] = json::parse(R"([{"containerPort":3600}])");
   ExpectDenied(ReviewAdmission(request, Config(30)), request["request"]["uid"], "port 3600 is reserved");
+  request = LoadFixture("review_deployment_pod.json");
+  request["request"]["object"]["spec"]["containers"][1]["ports"] = json::parse(R"([{"containerPort":3501}])");
+  ExpectDenied(ReviewAdmission(request, Config(30)), request["request"]["uid"], "port 3501 is reserved");
 }
 
 TEST(SidecarInjectorTest, MalformedReviewsAreDeniedNotThrown) {
