@@ -43,7 +43,7 @@ build: deps $(BUILD)/CMakeCache.txt ## build every binary and test
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: deps tools ## CI: build under ASan + UBSan, run every test through CTest, then a short pass of every fuzz target
-	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DZROUTE_SANITIZE=ON
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DZROUTE_SANITIZE=ON
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && PATH="$(TOOLS)/bin:$$PATH" ctest --output-on-failure -j $(JOBS) --timeout 900
 	bash scripts/run-fuzz.sh $(FUZZ_SMOKE_RUNS) $(FUZZ_SMOKE_SECONDS)
