@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "common/wire/link_messages.h"
 #include "common/wire/wire_format.h"
@@ -27,7 +28,10 @@ void DecodeAndRoundTrip(std::string_view frame) {
     return;
   }
   std::string encoded = zroute::wire::EncodeLinkMessage(*decoded);
-  Check(encoded.size() <= frame.size());  // canonical encoding is never longer than the input
+  // The canonical encoding is never longer than the input, except for a bare HEARTBEAT header (an
+  // older sidecar's heartbeat), which decodes as counts of zero and is re-encoded with them.
+  const bool bare_heartbeat = frame.size() == 2 && std::holds_alternative<zroute::wire::Heartbeat>(*decoded);
+  Check(encoded.size() <= frame.size() || bare_heartbeat);
   auto again = zroute::wire::DecodeLinkMessage(encoded);
   Check(again.ok());
   Check(*again == *decoded);
