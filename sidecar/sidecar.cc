@@ -87,7 +87,11 @@ Status Sidecar::Start() {
 }
 
 Status Sidecar::PublishDeadLetter(const DeliveryTask& task) {
-  std::string dlt = DeadLetterTopicFor(*task.table, *task.sub);
+  // The current table, so that naming a dead-letter topic releases events already stuck on a
+  // subscription that had none.
+  RoutingTablePtr table = table_.Get();
+  const Subscription* sub = table ? table->FindSubscription(task.subscription) : nullptr;
+  std::string dlt = sub ? DeadLetterTopicFor(*table, *sub) : DeadLetterTopicFor(*task.table, *task.sub);
   if (dlt.empty()) return Status::FailedPrecondition("subscription names no dead-letter topic");
   CloudEvent dead = MakeDeadLetter(task.event, task.last.status, task.last.error, task.attempts, task.topic,
                                    task.subscription);

@@ -155,63 +155,84 @@ void DeliveryPool::Run(Job* job, AppClient& client) {
     exhausted_or_final = true;  // a dead-letter publish that failed earlier, tried again
   }
 
-  std::chrono::milliseconds delay;
-  if (exhausted_or_final) {
-    // Each event of the job is dead-lettered on its own; those whose publish fails stay in the
-    // job and are tried again later (never dropped), without calling the app again.
-    std::vector<DeliveryTask*> kept;
-    Status failure;
-    for (DeliveryTask* t : tasks) {
-      Status s = dead_letter_(*t);
-      if (s.ok()) {
-        metrics_.dead_lettered.With({subscription}).Increment();
-        ZR_LOG(kWarn, "delivery", "event dead-lettered",
-               {{"subscription", subscription}, {"id", t->event.id}, {"status", t->last.status},
-                {"error", t->last.error}, {"attempts", t->attempts}});
-        Finish(t, Completion::kAcked);
-      } else {
-        t->last.outcome = DeliveryOutcome::kFinal;
-        failure = s;
-        kept.push_back(t);
-      }
-    }
-    if (kept.empty()) {
-      delete job;
-      return;
-    }
-    ZR_LOG(kWarn, "delivery", "dead-letter publish failed; will retry",
-           {{"subscription", subscription}, {"events", kept.size()}, {"error", failure.ToString()}});
-    tasks = std::move(kept);
-    delay = policy.max_delay;
-  } else {
+  if (!exhausted_or_final) {
     BackoffSpec spec{policy.backoff == BackoffPolicy::kLinear ? BackoffKind::kLinear : BackoffKind::kExponential,
                      policy.initial_delay, policy.max_delay};
-    std::lock_guard<std::mutex> lock(mu_);
-    delay = lead->last.retry_after ? *lead->last.retry_after
-                                   : BackoffDelay(spec, lead->attempts, [this] {
-                                       return std::uniform_real_distribution<double>(0, 1)(rng_);
-                                     });
+    std::chrono::milliseconds delay;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      delay = lead->last.retry_after ? *lead->last.retry_after
+                                     : BackoffDelay(spec, lead->attempts, [this] {
+                                         return std::uniform_real_distribution<double>(0, 1)(rng_);
+                                       });
+    }
+    const size_t retrying = tasks.size();  // counted first: once queued, another worker may take it
+    if (Requeue(job, delay)) metrics_.retried.With({subscription}).Increment(static_cast<double>(retrying));
+    return;
   }
-  // Counted before the job is queued: another worker may take (and delete) it at once.
-  const size_t retrying = tasks.size();
-  bool hand_back;
+
+  // Each event of the job is dead-lettered on its own. Nothing is dropped: an event whose
+  // dead-letter publish fails is tried again later without calling the app again; an event whose
+  // subscription names no dead-letter topic goes back to the app every maxDelay, until the app
+  // takes it or a dead-letter topic is named.
+  std::vector<DeliveryTask*> publish_again;
+  std::vector<DeliveryTask*> deliver_again;
+  Status failure;
+  for (DeliveryTask* t : tasks) {
+    Status s = dead_letter_(*t);
+    if (s.ok()) {
+      metrics_.dead_lettered.With({subscription}).Increment();
+      ZR_LOG(kWarn, "delivery", "event dead-lettered",
+             {{"subscription", subscription}, {"id", t->event.id}, {"status", t->last.status},
+              {"error", t->last.error}, {"attempts", t->attempts}});
+      Finish(t, Completion::kAcked);
+    } else if (s.code() == StatusCode::kFailedPrecondition) {
+      t->last.outcome = DeliveryOutcome::kRetry;
+      deliver_again.push_back(t);
+    } else {
+      t->last.outcome = DeliveryOutcome::kFinal;
+      failure = s;
+      publish_again.push_back(t);
+    }
+  }
+  if (!deliver_again.empty()) {
+    ZR_LOG(kWarn, "delivery", "delivery failed and the subscription has no dead-letter topic; will deliver again",
+           {{"subscription", subscription}, {"id", deliver_again.front()->event.id},
+            {"events", deliver_again.size()}, {"attempts", deliver_again.front()->attempts},
+            {"status", deliver_again.front()->last.status}, {"error", deliver_again.front()->last.error}});
+    const std::chrono::milliseconds delay = deliver_again.front()->last.retry_after.value_or(policy.max_delay);
+    const size_t retrying = deliver_again.size();
+    Job* again = publish_again.empty() ? job : new Job;
+    again->tasks = std::move(deliver_again);
+    if (Requeue(again, delay)) metrics_.retried.With({subscription}).Increment(static_cast<double>(retrying));
+    if (again == job) return;
+  }
+  if (publish_again.empty()) {
+    delete job;
+    return;
+  }
+  ZR_LOG(kWarn, "delivery", "dead-letter publish failed; will retry",
+         {{"subscription", subscription}, {"events", publish_again.size()}, {"error", failure.ToString()}});
+  job->tasks = std::move(publish_again);
+  Requeue(job, policy.max_delay);
+}
+
+bool DeliveryPool::Requeue(Job* job, std::chrono::milliseconds delay) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    hand_back = stopping_;
-    if (!hand_back) {
+    if (!stopping_) {
       job->due = clock_.Now() + delay;
-      for (DeliveryTask* t : tasks) t->due = job->due;
+      for (DeliveryTask* t : job->tasks) t->due = job->due;
       delayed_.push(job);
-      delayed_tasks_ += tasks.size();
+      delayed_tasks_ += job->tasks.size();
       cv_.notify_one();
+      return true;
     }
   }
   // Shutting down: hand them back to be delivered elsewhere rather than wait here.
-  if (hand_back) {
-    finish_all(Completion::kHandedBack);
-  } else if (!exhausted_or_final) {
-    metrics_.retried.With({subscription}).Increment(static_cast<double>(retrying));
-  }
+  for (DeliveryTask* t : job->tasks) Finish(t, Completion::kHandedBack);
+  delete job;
+  return false;
 }
 
 void DeliveryPool::Finish(DeliveryTask* t, Completion completion) {

@@ -3,6 +3,8 @@
 // Each task is one event for one subscription. A worker delivers it; a retryable failure puts it
 // back on a timer (the subscription's backoff, or the app's Retry-After); exhausted or final
 // failures go to the dead-letter publisher; then the task completes and the link thread acks it.
+// Nothing is dropped: when the subscription names no dead-letter topic, an exhausted or refused
+// event is delivered again every maxDelay (its key waits behind it, per-key order holds).
 // At most `maxInFlight` tasks of one subscription are in progress (delivering or waiting to
 // retry); the rest wait in line, so one slow subscription does not starve the others.
 //
@@ -53,7 +55,9 @@ enum class Completion { kAcked, kHandedBack };
 
 class DeliveryPool {
  public:
-  // Publishes a dead letter for the task; OK when durable. Called from worker threads.
+  // Publishes a dead letter for the task; OK when durable. FailedPrecondition means the
+  // subscription names no dead-letter topic (the event then goes back to the app); any other
+  // error means "try the publish again later". Called from worker threads.
   using DeadLetterFn = std::function<Status(const DeliveryTask&)>;
   // Reports a finished task. Called from worker threads (and from Drain).
   using CompletionFn = std::function<void(const DeliveryTask&, Completion)>;
@@ -87,6 +91,9 @@ class DeliveryPool {
   void WorkerLoop();
   Job* TakeJobLocked(MonoTime now);
   void Run(Job* job, AppClient& client);
+  // Queues the job to run again after `delay`. When the pool is stopping, hands its tasks back
+  // and deletes it instead, and returns false. REQUIRES: mu_ not held.
+  bool Requeue(Job* job, std::chrono::milliseconds delay);
   void Finish(DeliveryTask* task, Completion completion);  // REQUIRES: mu_ not held
   void AdmitLocked(const std::string& subscription);
 

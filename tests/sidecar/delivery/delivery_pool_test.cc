@@ -288,7 +288,7 @@ TEST_F(DeliveryPoolTest, NonRetryableClientErrorGoesStraightToTheDeadLetterTopic
 
 TEST_F(DeliveryPoolTest, FailedDeadLetterPublishIsRetriedWithoutCallingTheAppAgain) {
   policy_.max_delay = milliseconds(20);
-  dead_letter_results_ = {Status::Unavailable("outbox full"), Status::FailedPrecondition("no topic")};
+  dead_letter_results_ = {Status::Unavailable("outbox full"), Status::NotFound("unknown topic")};
   app_.AnswerWith(404);
   StartPool();
   Submit("a");
@@ -296,6 +296,71 @@ TEST_F(DeliveryPoolTest, FailedDeadLetterPublishIsRetriedWithoutCallingTheAppAga
   EXPECT_EQ(finished()[0].completion, Completion::kAcked);
   EXPECT_EQ(dead_letters().size(), 3u) << "the event is never dropped while the dead letter fails";
   EXPECT_EQ(app_.received().size(), 1u);
+}
+
+TEST_F(DeliveryPoolTest, WithoutADeadLetterTopicExhaustedEventIsDeliveredAgainEveryMaxDelay) {
+  policy_.max_attempts = 2;
+  policy_.max_delay = milliseconds(50);
+  dead_letter_results_.assign(10, Status::FailedPrecondition("subscription names no dead-letter topic"));
+  FailFirst(4, 503);
+  StartPool();
+  Submit("a");
+  ASSERT_TRUE(WaitFinished(1));
+  EXPECT_EQ(finished()[0].completion, Completion::kAcked);
+  EXPECT_EQ(finished()[0].attempts, 5) << "the app is called past maxAttempts until it takes the event";
+  EXPECT_EQ(app_.received().size(), 5u);
+  EXPECT_EQ(dead_letters().size(), 3u) << "a dead-letter topic is looked for after each exhausted attempt";
+  EXPECT_EQ(metrics_.delivered.With({kSub}).Value(), 1);
+  EXPECT_EQ(metrics_.dead_lettered.With({kSub}).Value(), 0);
+  auto gaps = Gaps();
+  ASSERT_EQ(gaps.size(), 4u);
+  for (size_t i = 1; i < gaps.size(); ++i) EXPECT_GE(gaps[i], milliseconds(50)) << "gap " << i;
+}
+
+TEST_F(DeliveryPoolTest, WithoutADeadLetterTopicRefusedEventIsDeliveredAgain) {
+  policy_.max_delay = milliseconds(20);
+  dead_letter_results_.assign(10, Status::FailedPrecondition("subscription names no dead-letter topic"));
+  FailFirst(2, 422);
+  StartPool();
+  Submit("a");
+  ASSERT_TRUE(WaitFinished(1));
+  EXPECT_EQ(finished()[0].completion, Completion::kAcked);
+  EXPECT_EQ(app_.received().size(), 3u) << "refused twice, then taken: nothing dropped";
+  EXPECT_EQ(metrics_.dead_lettered.With({kSub}).Value(), 0);
+}
+
+TEST_F(DeliveryPoolTest, DeadLetterTopicNamedLaterReleasesTheStuckEvent) {
+  policy_.max_attempts = 1;
+  policy_.max_delay = milliseconds(10);
+  dead_letter_results_ = {Status::FailedPrecondition("none"), Status::FailedPrecondition("none"), Status::OK()};
+  app_.AnswerWith(500, "", "always broken");
+  StartPool();
+  Submit("a");
+  ASSERT_TRUE(WaitFinished(1));
+  EXPECT_EQ(finished()[0].completion, Completion::kAcked);
+  EXPECT_EQ(app_.received().size(), 3u);
+  ASSERT_EQ(dead_letters().size(), 3u);
+  EXPECT_EQ(dead_letters()[2].attempts, 3);
+  EXPECT_EQ(metrics_.dead_lettered.With({kSub}).Value(), 1);
+}
+
+TEST_F(DeliveryPoolTest, BatchWithoutADeadLetterTopicIsDeliveredAgainAsABatch) {
+  config_.delivery_threads = 1;
+  policy_.batch_max_events = 10;
+  policy_.max_attempts = 1;
+  policy_.max_delay = milliseconds(10);
+  dead_letter_results_.assign(20, Status::FailedPrecondition("none"));
+  FailFirst(2, 500);
+  StartPool();
+  HoldFirstThenSubmit({"b", "c"});
+  ASSERT_TRUE(WaitFinished(3));
+  for (const auto& f : finished()) EXPECT_EQ(f.completion, Completion::kAcked) << f.event_id;
+  auto requests = Requests();
+  // "a" alone (held at the gate), then b and c batched; both fail, both come back as they were.
+  EXPECT_THAT(requests, ElementsAre(ElementsAre("a"), ElementsAre("b", "c"), ::testing::_, ::testing::_));
+  EXPECT_THAT(std::vector(requests.begin() + 2, requests.end()),
+              ::testing::UnorderedElementsAre(ElementsAre("a"), ElementsAre("b", "c")));
+  EXPECT_EQ(metrics_.dead_lettered.With({kSub}).Value(), 0);
 }
 
 TEST_F(DeliveryPoolTest, MaxInFlightLimitsConcurrentDeliveriesOfASubscription) {
