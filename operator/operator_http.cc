@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include "common/http/bounded_http_server.h"
+
 namespace zroute {
 namespace {
 
@@ -14,7 +16,7 @@ void Reply(httplib::Response& res, int status, const nlohmann::json& body) {
 
 OperatorHttp::OperatorHttp(std::string host, int port, ControlServer& control, OperatorMetrics& metrics, Hooks hooks)
     : host_(std::move(host)), port_(port), control_(control), metrics_(metrics), hooks_(std::move(hooks)),
-      server_(std::make_unique<httplib::Server>()) {}
+      server_(std::make_unique<BoundedHttpServer>()) {}
 
 OperatorHttp::~OperatorHttp() { Stop(); }
 

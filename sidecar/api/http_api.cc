@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/http/bounded_http_server.h"
 #include "common/security/bearer_token.h"
 #include "common/util/duration.h"
 #include "common/util/logging.h"
@@ -38,7 +39,9 @@ std::optional<WallTime> ParseRfc3339Utc(const std::string& text) {
 HttpApi::HttpApi(const SidecarConfig& config, Publisher& publisher, LinkLoop& link, TableHolder& table,
                  SidecarMetrics& metrics, Outbox& outbox, Clock& clock)
     : config_(config), publisher_(publisher), link_(link), table_(table), metrics_(metrics), outbox_(outbox),
-      clock_(clock), server_(std::make_unique<httplib::Server>()) {}
+      clock_(clock),
+      // Room for a binary-mode event at the CloudEvents limits: 64 attributes of up to 4 KiB.
+      server_(std::make_unique<BoundedHttpServer>(HeaderLimits{.max_bytes = 320 * 1024, .max_lines = 200})) {}
 
 HttpApi::~HttpApi() { Stop(); }
 
@@ -68,7 +71,9 @@ StatusOr<int> HttpApi::Start() {
 }
 
 StatusOr<int> HttpApi::StartMetricsListener() {
-  metrics_server_ = std::make_unique<httplib::Server>();
+  // Reachable from the pod network: small header blocks, sent promptly.
+  metrics_server_ = std::make_unique<BoundedHttpServer>(
+      HeaderLimits{.max_bytes = 16 * 1024, .max_lines = 64, .timeout = std::chrono::seconds(5)});
   httplib::Server& s = *metrics_server_;
   s.set_keep_alive_max_count(1000);
   s.set_keep_alive_timeout(30);

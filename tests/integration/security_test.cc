@@ -137,7 +137,7 @@ class SecurityTest : public ::testing::Test {
     system_ = std::make_unique<LocalSystem>(IntegrationOptions(work_.path(), manifests_));
     ASSERT_TRUE(system_->StartOperator().ok());
     ASSERT_FALSE(system_->operator_public_key().empty());
-    auto shop = system_->StartPublisherSidecar("shop", "shop-1");
+    auto shop = system_->StartPublisherSidecar("shop", "shop-1", {"--metrics-host", "127.0.0.1", "--metrics-port", "0"});
     ASSERT_TRUE(shop.ok()) << shop.status().ToString();
     shop_ = *shop;
     // A registered sidecar of another app, whose keypair the test holds: a "known key".
@@ -299,6 +299,44 @@ TEST_F(SecurityTest, FloodsLeaveMemoryBoundedAndTheLegitimateStreamFlowing) {
     ASSERT_GT(::send(fd, partial, sizeof(partial) - 1, MSG_NOSIGNAL), 0);
     slow.push_back(fd);
   }
+  // Header floods: one request of two million short header lines (30 MB) at the HTTP API and at
+  // the metrics listener. The sidecar stops reading at its header limit and closes.
+  const long shop_rss_before_headers = RssKiB(shop_->sidecar.pid());
+  ASSERT_GT(shop_->metrics_port, 0);
+  const std::string header_lines = [] {
+    std::string c;
+    for (int i = 0; i < 10000; ++i) c += "X-Flood: 1234567\r\n";
+    return c;
+  }();
+  for (int port : {shop_->sidecar_port, shop_->metrics_port}) {
+    int fd = Dial(port);
+    ASSERT_GE(fd, 0);
+    const std::string start = "POST /v1/publish/orders HTTP/1.1\r\nHost: x\r\n";
+    ASSERT_GT(::send(fd, start.data(), start.size(), MSG_NOSIGNAL), 0);
+    size_t sent = 0;
+    for (int i = 0; i < 200; ++i) {
+      size_t off = 0;
+      while (off < header_lines.size()) {
+        ssize_t n = ::send(fd, header_lines.data() + off, header_lines.size() - off, MSG_NOSIGNAL);
+        if (n <= 0) break;
+        off += static_cast<size_t>(n);
+      }
+      sent += off;
+      if (off < header_lines.size()) break;
+    }
+    close(fd);
+    EXPECT_LT(sent, size_t{20} << 20) << "port " << port << " went on reading a 30 MB header block";
+  }
+  const long shop_rss_after_headers = RssKiB(shop_->sidecar.pid());
+  std::cout << "shop sidecar RSS " << shop_rss_before_headers << " KiB before the header floods, "
+            << shop_rss_after_headers << " KiB after\n";
+#ifdef ZROUTE_SANITIZED
+  constexpr long kHeaderFloodGrowthKiB = 256 * 1024;
+#else
+  constexpr long kHeaderFloodGrowthKiB = 16 * 1024;
+#endif
+  EXPECT_LT(shop_rss_after_headers - shop_rss_before_headers, kHeaderFloodGrowthKiB);
+
   legit.push_back("during-slowloris");
   ASSERT_TRUE(pub.PublishBinary({legit.back(), "orders", "k", 1}));
   for (int fd : slow) close(fd);

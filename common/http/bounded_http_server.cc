@@ -1,0 +1,219 @@
+#include "common/http/bounded_http_server.h"
+
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace zroute {
+namespace {
+
+using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+// poll(2) on one descriptor; > 0 ready, 0 timed out, < 0 error.
+int PollOne(int fd, short events, milliseconds timeout) {
+  pollfd p{fd, events, 0};
+  const auto deadline = SteadyClock::now() + timeout;
+  while (true) {
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - SteadyClock::now());
+    int r = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
+    if (r < 0 && errno == EINTR) continue;
+    return r;
+  }
+}
+
+milliseconds ToMillis(time_t sec, time_t usec) { return milliseconds(sec * 1000 + usec / 1000); }
+
+void AddressOf(bool peer, socket_t sock, std::string& ip, int& port) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  int r = peer ? ::getpeername(sock, reinterpret_cast<sockaddr*>(&addr), &len)
+               : ::getsockname(sock, reinterpret_cast<sockaddr*>(&addr), &len);
+  if (r != 0) return;
+  char host[NI_MAXHOST];
+  char serv[NI_MAXSERV];
+  if (::getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof(host), serv, sizeof(serv),
+                    NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+    ip = host;
+    port = std::atoi(serv);
+  }
+}
+
+// One connection's byte stream, kept across its keep-alive requests. Reads are buffered (httplib
+// reads header lines a byte at a time); while a request's header block is being read, every byte
+// handed out is counted against the limits.
+class ConnectionStream : public httplib::Stream {
+ public:
+  ConnectionStream(socket_t sock, const HeaderLimits& limits, milliseconds read_timeout, milliseconds write_timeout)
+      : sock_(sock), limits_(limits), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+
+  // Waits up to `idle` for the next request's first byte; false when the connection stays idle,
+  // is closed, or `keep_going` turns false (checked every 50 ms, so a stopping server is not held).
+  template <typename F>
+  bool WaitForRequest(milliseconds idle, F keep_going) {
+    if (pos_ < end_) return true;
+    const auto deadline = SteadyClock::now() + idle;
+    while (keep_going()) {
+      auto left = std::chrono::duration_cast<milliseconds>(deadline - SteadyClock::now());
+      if (left <= milliseconds::zero()) return false;
+      int r = PollOne(sock_, POLLIN, std::min(left, milliseconds(50)));
+      if (r != 0) return r > 0;
+    }
+    return false;
+  }
+
+  void BeginRequest() {
+    in_header_ = true;
+    header_bytes_ = 0;
+    header_lines_ = 0;
+    blank_line_match_ = 0;
+    header_deadline_ = SteadyClock::now() + limits_.timeout;
+  }
+
+  // The request broke a limit and was answered here; the connection must be closed.
+  bool refused() const { return refused_; }
+
+  bool is_readable() const override { return pos_ < end_ || PollOne(sock_, POLLIN, read_timeout_) > 0; }
+  bool is_writable() const override { return PollOne(sock_, POLLOUT, write_timeout_) > 0; }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (refused_) return -1;
+    if (pos_ == end_) {
+      if (!in_header_ && size >= sizeof(buffer_)) return Receive(ptr, size);  // a body: no copy
+      ssize_t n = Receive(buffer_, sizeof(buffer_));
+      if (n <= 0) return n;
+      pos_ = 0;
+      end_ = static_cast<size_t>(n);
+    }
+    size_t n = std::min(size, end_ - pos_);
+    if (in_header_) n = CountHeaderBytes(buffer_ + pos_, n);
+    if (refused_) return -1;
+    std::memcpy(ptr, buffer_ + pos_, n);
+    pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    if (refused_) return static_cast<ssize_t>(size);  // httplib's own error reply: already answered
+    if (!is_writable()) return -1;
+    return ::send(sock_, ptr, size, MSG_NOSIGNAL);
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { AddressOf(true, sock_, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { AddressOf(false, sock_, ip, port); }
+  socket_t socket() const override { return sock_; }
+
+ private:
+  // recv after waiting for data: the read timeout, and in a header block its deadline too.
+  ssize_t Receive(char* ptr, size_t size) {
+    milliseconds wait = read_timeout_;
+    bool header_deadline_first = false;
+    if (in_header_) {
+      auto left = std::chrono::ceil<milliseconds>(header_deadline_ - SteadyClock::now());
+      header_deadline_first = left <= wait;
+      wait = std::min(wait, std::max(left, milliseconds::zero()));
+    }
+    if (PollOne(sock_, POLLIN, wait) <= 0) {
+      if (header_deadline_first) Refuse(408, "Request Timeout", "request headers not received in time");
+      return -1;
+    }
+    ssize_t n;
+    do {
+      n = ::recv(sock_, ptr, size, 0);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  }
+
+  // Counts up to `n` header bytes; returns how many of them belong to the header block (fewer
+  // when it ends inside them). Refuses the request when a limit is passed.
+  size_t CountHeaderBytes(const char* p, size_t n) {
+    static constexpr char kEnd[] = "\r\n\r\n";
+    for (size_t i = 0; i < n; ++i) {
+      const char c = p[i];
+      blank_line_match_ = c == kEnd[blank_line_match_] ? blank_line_match_ + 1 : (c == '\r' ? 1 : 0);
+      ++header_bytes_;
+      if (blank_line_match_ == 4) {
+        in_header_ = false;
+        return i + 1;
+      }
+      if (c == '\n') ++header_lines_;
+      if (header_bytes_ > limits_.max_bytes || header_lines_ > limits_.max_lines) {
+        Refuse(431, "Request Header Fields Too Large",
+               "request header block over " + std::to_string(limits_.max_bytes) + " bytes or " +
+                   std::to_string(limits_.max_lines) + " lines");
+        return 0;
+      }
+    }
+    return n;
+  }
+
+  void Refuse(int status, const char* reason, const std::string& error) {
+    refused_ = true;
+    const std::string body = "{\"error\":\"" + error + "\"}";
+    const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + reason +
+                                 "\r\nContent-Type: application/json\r\nContent-Length: " +
+                                 std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    size_t sent = 0;
+    while (sent < response.size() && PollOne(sock_, POLLOUT, write_timeout_) > 0) {
+      ssize_t n = ::send(sock_, response.data() + sent, response.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<size_t>(n);
+    }
+  }
+
+  const socket_t sock_;
+  const HeaderLimits& limits_;
+  const milliseconds read_timeout_;
+  const milliseconds write_timeout_;
+
+  char buffer_[4096];
+  size_t pos_ = 0;  // buffer_[pos_, end_) is read but not yet handed out
+  size_t end_ = 0;
+
+  bool in_header_ = false;
+  size_t header_bytes_ = 0;
+  size_t header_lines_ = 0;
+  int blank_line_match_ = 0;  // how much of "\r\n\r\n" the last bytes matched
+  SteadyClock::time_point header_deadline_{};
+  bool refused_ = false;
+};
+
+}  // namespace
+
+bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
+  ConnectionStream strm(sock, limits_, ToMillis(read_timeout_sec_, read_timeout_usec_),
+                        ToMillis(write_timeout_sec_, write_timeout_usec_));
+  const milliseconds idle = milliseconds(keep_alive_timeout_sec_ * 1000);
+  bool ok = false;
+  for (size_t left = keep_alive_max_count_; left > 0; --left) {
+    if (!strm.WaitForRequest(idle, [this] { return svr_sock_ != INVALID_SOCKET; })) break;
+    strm.BeginRequest();
+    bool connection_closed = false;
+    ok = process_request(strm, /*close_connection=*/left == 1, connection_closed, nullptr);
+    if (!ok || connection_closed || strm.refused()) break;
+  }
+  if (strm.refused()) {
+    // Let the client read the refusal: closing with its unread bytes still queued would send a
+    // reset that can discard the response. Read and drop a bounded amount first.
+    ::shutdown(sock, SHUT_WR);
+    char sink[4096];
+    const auto deadline = SteadyClock::now() + milliseconds(500);
+    for (size_t drained = 0; drained < (1u << 20) && SteadyClock::now() < deadline;) {
+      if (PollOne(sock, POLLIN, milliseconds(100)) <= 0) break;
+      ssize_t n = ::recv(sock, sink, sizeof(sink), 0);
+      if (n <= 0) break;
+      drained += static_cast<size_t>(n);
+    }
+  }
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
+  return ok;
+}
+
+}  // namespace zroute

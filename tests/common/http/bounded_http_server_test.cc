@@ -1,0 +1,214 @@
+// BoundedHttpServer on 127.0.0.1: ordinary traffic is served as by httplib, and header blocks
+// over the limits (bytes, lines, time) are refused before any handler runs. Raw sockets send
+// exactly the bytes each case needs.
+#include "common/http/bounded_http_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <future>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace zroute {
+namespace {
+
+using std::chrono::milliseconds;
+
+class BoundedHttpServerTest : public ::testing::Test {
+ protected:
+  void Start(HeaderLimits limits = {}) {
+    server_ = std::make_unique<BoundedHttpServer>(limits);
+    server_->set_keep_alive_timeout(60);
+    server_->set_read_timeout(5, 0);
+    server_->Get("/hello", [this](const httplib::Request& req, httplib::Response& res) {
+      ++handled_;
+      remote_addr_ = req.remote_addr;
+      res.set_content("hello " + req.get_header_value("X-Name"), "text/plain");
+    });
+    server_->Post("/echo-size", [this](const httplib::Request& req, httplib::Response& res) {
+      ++handled_;
+      res.set_content(std::to_string(req.body.size()), "text/plain");
+    });
+    port_ = server_->bind_to_any_port("127.0.0.1");
+    ASSERT_GT(port_, 0);
+    listener_ = std::thread([this] { server_->listen_after_bind(); });
+    ASSERT_TRUE(server_->is_valid());
+  }
+  void TearDown() override {
+    if (fd_ >= 0) close(fd_);
+    if (listener_.joinable()) {
+      server_->stop();
+      listener_.join();
+    }
+  }
+
+  void Dial() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  }
+  // Sends all of `bytes`; false when the server closed the connection first.
+  bool SendAll(const std::string& bytes) {
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  }
+  // Reads until the server closes the connection, or until `until` appears; at most 10 s.
+  std::string ReadResponse(const std::string& until = "") {
+    std::string got;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char buf[4096];
+      ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+      if (!until.empty() && got.find(until) != std::string::npos) break;
+    }
+    return got;
+  }
+  // A GET of `lines` lines (the request line, Host, and filler headers of `line_bytes` each).
+  static std::string Request(int lines, size_t line_bytes = 8) {
+    std::string r = "GET /hello HTTP/1.1\r\nHost: x\r\n";
+    for (int i = 2; i < lines; ++i) {
+      std::string name = "X-H" + std::to_string(i) + ": ";
+      r += name + std::string(line_bytes > name.size() + 2 ? line_bytes - name.size() - 2 : 1, 'v') + "\r\n";
+    }
+    return r + "\r\n";
+  }
+
+  std::unique_ptr<BoundedHttpServer> server_;
+  std::thread listener_;
+  int port_ = 0;
+  int fd_ = -1;
+  std::atomic<int> handled_{0};
+  std::string remote_addr_;
+};
+
+TEST_F(BoundedHttpServerTest, ServesKeptAliveRequestsLikeHttplib) {
+  Start();
+  httplib::Client client("127.0.0.1", port_);
+  client.set_keep_alive(true);
+  for (int i = 0; i < 3; ++i) {
+    auto res = client.Get("/hello", {{"X-Name", "n" + std::to_string(i)}});
+    ASSERT_TRUE(res) << httplib::to_string(res.error());
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(res->body, "hello n" + std::to_string(i));
+  }
+  EXPECT_EQ(handled_.load(), 3);
+  EXPECT_EQ(remote_addr_, "127.0.0.1");
+}
+
+TEST_F(BoundedHttpServerTest, PipelinedRequestsAreAllAnswered) {
+  Start();
+  Dial();
+  ASSERT_TRUE(SendAll("GET /hello HTTP/1.1\r\nHost: x\r\nX-Name: a\r\n\r\n"
+                      "GET /hello HTTP/1.1\r\nHost: x\r\nX-Name: b\r\nConnection: close\r\n\r\n"));
+  std::string got = ReadResponse();
+  EXPECT_NE(got.find("hello a"), std::string::npos) << got;
+  EXPECT_NE(got.find("hello b"), std::string::npos) << got;
+  EXPECT_EQ(handled_.load(), 2);
+}
+
+TEST_F(BoundedHttpServerTest, BodyBytesDoNotCountAsHeaders) {
+  Start({.max_bytes = 1024, .max_lines = 20});
+  httplib::Client client("127.0.0.1", port_);
+  auto res = client.Post("/echo-size", std::string(1 << 20, 'b'), "application/octet-stream");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, std::to_string(1 << 20));
+}
+
+TEST_F(BoundedHttpServerTest, HeaderBlockAtTheLimitsIsServed) {
+  Start({.max_bytes = 4096, .max_lines = 50});
+  Dial();
+  std::string request = Request(50, 60);  // 50 lines (request line + 49 headers)
+  ASSERT_LE(request.size(), 4096u);
+  ASSERT_TRUE(SendAll(request));
+  std::string got = ReadResponse("hello ");
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+  EXPECT_EQ(handled_.load(), 1);
+}
+
+TEST_F(BoundedHttpServerTest, TooManyHeaderLinesAre431AndReachNoHandler) {
+  Start({.max_bytes = 64 * 1024, .max_lines = 50});
+  Dial();
+  ASSERT_TRUE(SendAll(Request(51)));
+  std::string got = ReadResponse();
+  EXPECT_EQ(got.rfind("HTTP/1.1 431 Request Header Fields Too Large\r\n", 0), 0u) << got;
+  EXPECT_NE(got.find("Connection: close"), std::string::npos);
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+TEST_F(BoundedHttpServerTest, OversizeHeaderBlockIs431AndReachesNoHandler) {
+  Start({.max_bytes = 4096, .max_lines = 200});
+  Dial();
+  std::string request = Request(12, 500);  // ~5,000 bytes in 12 lines
+  ASSERT_GT(request.size(), 4096u);
+  ASSERT_TRUE(SendAll(request));
+  std::string got = ReadResponse();
+  EXPECT_EQ(got.rfind("HTTP/1.1 431", 0), 0u) << got;
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+TEST_F(BoundedHttpServerTest, EndlessHeaderStreamIsCutOff) {
+  Start();  // defaults: 64 KiB, 200 lines
+  Dial();
+  ASSERT_TRUE(SendAll("GET /hello HTTP/1.1\r\nHost: x\r\n"));
+  // Two million short header lines (30 MB): the server must stop reading long before the end.
+  const std::string chunk = [] {
+    std::string c;
+    for (int i = 0; i < 10000; ++i) c += "X-F: 1234567890\r\n";
+    return c;
+  }();
+  size_t sent = 0;
+  for (int i = 0; i < 200 && SendAll(chunk); ++i) sent += chunk.size();
+  EXPECT_LT(sent, 20u << 20) << "the server went on reading the header flood";
+  EXPECT_EQ(handled_.load(), 0);
+  // The server is still serving others.
+  httplib::Client client("127.0.0.1", port_);
+  auto res = client.Get("/hello");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+}
+
+TEST_F(BoundedHttpServerTest, HeadersTrickledPastTheDeadlineAre408) {
+  Start({.max_bytes = 64 * 1024, .max_lines = 200, .timeout = milliseconds(300)});
+  Dial();
+  ASSERT_TRUE(SendAll("GET /hello HTTP/1.1\r\nHost: x\r\n"));  // and never the blank line
+  std::string got = ReadResponse();
+  EXPECT_EQ(got.rfind("HTTP/1.1 408 Request Timeout", 0), 0u) << got;
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+TEST_F(BoundedHttpServerTest, StopIsNotHeldByAnIdleKeptAliveConnection) {
+  Start();  // keep-alive timeout 60 s
+  Dial();
+  ASSERT_TRUE(SendAll("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_NE(ReadResponse("hello ").find("200"), std::string::npos);
+  // The connection now idles in keep-alive; stopping must not wait out its 60 s.
+  auto stopped = std::async(std::launch::async, [this] {
+    server_->stop();
+    listener_.join();
+  });
+  EXPECT_EQ(stopped.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  stopped.wait();
+}
+
+}  // namespace
+}  // namespace zroute
