@@ -15,7 +15,9 @@
 // most every sync_interval by the injected clock (TopicLog::SyncActive). So a slow fdatasync never
 // holds back the next write() or wake-up; write() and fdatasync on the same descriptor may run at
 // once, and TopicLog keeps the descriptor from being closed during the sync (a roll waits for it).
-// The on_sync callback observes those syncs on the syncer thread.
+// The on_sync callback observes those syncs on the syncer thread. (A file handle shared with the
+// syncer and closed by its last owner was the alternative; it would lose the roll's close() error.
+// See docs/outbox_format.md "Group commit and sync policies".)
 //
 // A failed write or sync is fatal: the batch and every later Append fail with the same IOError,
 // since the kernel may have dropped the unsynced pages and a retry could report success for data
