@@ -49,8 +49,10 @@ Status FileOutbox::Start() {
     topics_[*topic_name] = std::move(topic).value();
   }
   disk_bytes_ = bytes;
+  // Both timers start here, not when the threads first run (a test may move the clock before).
   last_sync_ = last_cursor_persist_ = clock_.Now();
   writer_ = std::thread([this] { WriterLoop(); });
+  if (options_.sync_policy == SyncPolicy::kInterval) syncer_ = std::thread([this] { SyncerLoop(); });
   return Status::OK();
 }
 
@@ -111,16 +113,12 @@ StatusOr<std::vector<uint64_t>> FileOutbox::Append(const std::string& topic,
 }
 
 void FileOutbox::WriterLoop() {
-  const Duration wake =
-      std::min<Duration>(options_.sync_policy == SyncPolicy::kInterval ? options_.sync_interval
-                                                                       : kCursorPersistInterval,
-                         kCursorPersistInterval);
   std::vector<AppendRequest*> batch;
   for (;;) {
     bool closing = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      work_cv_.wait_for(lock, wake, [&] { return !queue_.empty() || closed_; });
+      work_cv_.wait_for(lock, kCursorPersistInterval, [&] { return !queue_.empty() || closed_; });
       batch.swap(queue_);
       closing = closed_ && batch.empty();
     }
@@ -129,16 +127,59 @@ void FileOutbox::WriterLoop() {
       batch.clear();
     }
     const MonoTime now = clock_.Now();
-    if (!unsynced_.empty() && (closing || now - last_sync_ >= options_.sync_interval)) {
-      Status status = SyncUnsynced();
-      if (!status.ok()) Fail(status);
-    }
     if (closing || now - last_cursor_persist_ >= kCursorPersistInterval) {
       last_cursor_persist_ = now;
       (void)PersistCursors();  // retried on the next round; Close reports a failure
     }
     if (closing) return;
   }
+}
+
+void FileOutbox::SyncerLoop() {
+  const Duration interval = options_.sync_interval;
+  std::vector<Topic*> topics;
+  for (;;) {
+    bool stopping = false;
+    {
+      std::unique_lock<std::mutex> lock(sync_mu_);
+      for (;;) {
+        if (stop_syncer_) {
+          stopping = true;
+          break;
+        }
+        if (to_sync_.empty()) {
+          sync_cv_.wait(lock);  // MarkUnsynced notifies when the set becomes non-empty
+          continue;
+        }
+        const Duration left = last_sync_ + interval - clock_.Now();
+        if (left <= Duration::zero()) break;
+        // The interval is measured on the injected clock; this real-time wait only bounds how
+        // late a due sync is noticed (a simulated clock moves without notifying anyone).
+        sync_cv_.wait_for(lock, std::min(left, interval));
+      }
+      topics.swap(to_sync_);
+    }
+    Status status = SyncTopics(topics);
+    topics.clear();
+    last_sync_ = clock_.Now();
+    if (!status.ok()) Fail(status);
+    if (stopping) return;
+  }
+}
+
+void FileOutbox::MarkUnsynced(const std::vector<Topic*>& topics) {
+  if (topics.empty()) return;
+  bool was_empty = false;
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    was_empty = to_sync_.empty();
+    for (Topic* topic : topics) {
+      if (std::find(to_sync_.begin(), to_sync_.end(), topic) == to_sync_.end()) {
+        to_sync_.push_back(topic);
+      }
+    }
+  }
+  if (was_empty) sync_cv_.notify_one();
 }
 
 void FileOutbox::ProcessBatch(std::vector<AppendRequest*>& batch) {
@@ -167,11 +208,10 @@ void FileOutbox::ProcessBatch(std::vector<AppendRequest*>& batch) {
         status = bytes.status();
       } else {
         written += *bytes;
-        if (!sync && std::find(unsynced_.begin(), unsynced_.end(), touched[i]) == unsynced_.end()) {
-          unsynced_.push_back(touched[i]);
-        }
       }
     }
+    // Before the callers wake: an acknowledged append is always queued for the syncer.
+    if (!sync) MarkUnsynced(touched);
     if (!status.ok()) Fail(status);
   }
   {
@@ -187,15 +227,15 @@ void FileOutbox::ProcessBatch(std::vector<AppendRequest*>& batch) {
   }
 }
 
-Status FileOutbox::SyncUnsynced() {
-  for (Topic* topic : unsynced_) {
+Status FileOutbox::SyncTopics(const std::vector<Topic*>& topics) {
+  Status first_error;
+  for (Topic* topic : topics) {
     const MonoTime start = clock_.Now();
-    ZR_RETURN_IF_ERROR(topic->log->SyncActive());
-    if (options_.on_sync) options_.on_sync(clock_.Now() - start);
+    Status status = topic->log->SyncActive();
+    if (status.ok() && options_.on_sync) options_.on_sync(clock_.Now() - start);
+    if (!status.ok() && first_error.ok()) first_error = status;
   }
-  unsynced_.clear();
-  last_sync_ = clock_.Now();
-  return Status::OK();
+  return first_error;
 }
 
 void FileOutbox::Fail(const Status& status) {
@@ -293,6 +333,14 @@ Status FileOutbox::Close() {
   }
   work_cv_.notify_one();
   if (writer_.joinable()) writer_.join();
+  // The writer has stopped, so nothing is added to to_sync_ any more: the syncer's last round
+  // syncs every topic still unsynced, then it exits.
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    stop_syncer_ = true;
+  }
+  sync_cv_.notify_one();
+  if (syncer_.joinable()) syncer_.join();
   Status status;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -7,20 +7,36 @@
 // queued request at once, encodes them into one buffer per topic, does one write() and (under
 // SyncPolicy::kEveryBatch) one fdatasync per touched topic, publishes the records to readers and
 // wakes the whole batch. The queue mutex is never held during I/O, so the next batch forms while
-// the current one syncs. Under kInterval, callers are woken after the write() and the writer
-// syncs when sync_interval has passed (by the injected clock), checking at least that often.
+// the current one syncs.
+//
+// Under kInterval, callers are woken after the write() and the writer never fdatasyncs itself
+// (except the old segment on a roll, under every policy): it hands the touched topics to a syncer
+// thread (MarkUnsynced, before waking the batch), which fdatasyncs each one's active segment at
+// most every sync_interval by the injected clock (TopicLog::SyncActive). So a slow fdatasync never
+// holds back the next write() or wake-up; write() and fdatasync on the same descriptor may run at
+// once, and TopicLog keeps the descriptor from being closed during the sync (a roll waits for it).
+// The on_sync callback observes those syncs on the syncer thread. (A file handle shared with the
+// syncer and closed by its last owner was the alternative; it would lose the roll's close() error.
+// See docs/outbox_format.md "Group commit and sync policies".)
 //
 // A failed write or sync is fatal: the batch and every later Append fail with the same IOError,
 // since the kernel may have dropped the unsynced pages and a retry could report success for data
-// that is not on disk.
+// that is not on disk. A sync failing on the syncer fails the appends after it (the ones already
+// acknowledged were promised only sync_interval durability).
 //
 // Cursors: CommitCursor changes memory only; the writer thread persists changed cursor files at
 // most every kCursorPersistInterval (by the injected clock), and always on FlushCursors(), Close()
 // and before ApplyRetention removes segments. DropCursor persists at once.
 //
-// Threads: every public method may be called from any thread. topics_mu_ guards topics_ (topics
-// are never removed while open, so a Topic* stays valid); mu_ guards the queue, closed_, failed_,
-// reserved_bytes_ and last_cursor_persist_.
+// Close stops the writer (after its last batch), then the syncer after a final sync of every
+// topic still unsynced, joins both threads and reports the first fatal error.
+//
+// Threads: every public method may be called from any thread. Start() starts the writer thread
+// (WriterLoop) and, under kInterval only, the syncer thread (SyncerLoop); Close() (or the
+// destructor) joins both. topics_mu_ guards topics_ (topics are never removed while open, so a
+// Topic* stays valid); mu_ guards the queue, closed_, failed_ and reserved_bytes_; sync_mu_
+// guards to_sync_ and stop_syncer_. last_cursor_persist_ belongs to the writer thread, last_sync_ to
+// the syncer.
 #pragma once
 
 #include <atomic>
@@ -91,9 +107,12 @@ class FileOutbox final : public Outbox {
 
   void WriterLoop();
   void ProcessBatch(std::vector<AppendRequest*>& batch);
-  Status SyncUnsynced();
+  void MarkUnsynced(const std::vector<Topic*>& topics);  // writer thread
+  void SyncerLoop();
+  // fdatasyncs every topic's active segment; returns the first error (syncs the rest anyway).
+  Status SyncTopics(const std::vector<Topic*>& topics);  // syncer thread
   Status PersistCursors();
-  void Fail(const Status& status);  // writer thread
+  void Fail(const Status& status);  // writer or syncer thread
 
   const OutboxOptions options_;
   Clock& clock_;
@@ -111,9 +130,15 @@ class FileOutbox final : public Outbox {
   std::atomic<uint64_t> disk_bytes_{0};
 
   // Writer-thread state.
-  std::vector<Topic*> unsynced_;  // topics written but not fdatasync'd (kInterval)
-  MonoTime last_sync_;
   MonoTime last_cursor_persist_;
+
+  // Syncer (kInterval only).
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;  // the syncer waits for unsynced topics, its timer or stop
+  std::vector<Topic*> to_sync_;      // written but not yet handed to fdatasync; guarded by sync_mu_
+  bool stop_syncer_ = false;         // guarded by sync_mu_
+  MonoTime last_sync_;               // syncer thread (set by Start before it runs)
+  std::thread syncer_;
 
   std::mutex close_mu_;  // serialises Close
   bool close_done_ = false;

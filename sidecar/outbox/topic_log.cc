@@ -32,7 +32,7 @@ StatusOr<std::shared_ptr<TopicLog::Segment>> TopicLog::CreateSegment(uint64_t ba
   ZR_RETURN_IF_ERROR(fs_.SyncDir(dir_));
   ZR_ASSIGN_OR_RETURN(auto reader, fs_.OpenRandomAccess(segment->path));
   segment->file = std::move(reader);
-  writer_ = std::make_unique<SegmentWriter>(std::move(file), 0);
+  SetWriter(std::make_unique<SegmentWriter>(std::move(file), 0));
   return segment;
 }
 
@@ -90,7 +90,7 @@ Status TopicLog::Recover() {
         segment->file_bytes = good_end;
       }
       ZR_ASSIGN_OR_RETURN(auto appendable, fs_.OpenAppendable(segment->path));
-      writer_ = std::make_unique<SegmentWriter>(std::move(appendable), good_end);
+      SetWriter(std::make_unique<SegmentWriter>(std::move(appendable), good_end));
     } else if (segment->end != bases[i + 1]) {
       if (segment->end > bases[i + 1]) {
         return Status::Corruption("segments overlap in " + dir_ + " at offset " +
@@ -153,8 +153,14 @@ Status TopicLog::Roll() {
     buffer_.clear();
   }
   // The old segment is durable before the new one exists, so only the last segment can be torn.
+  // This sync runs on the writer thread under every policy (once per segment).
   ZR_RETURN_IF_ERROR(writer_->Sync());
-  ZR_RETURN_IF_ERROR(writer_->Close());
+  {
+    // Waits for a SyncActive of this file on the syncer thread to finish: never close under it.
+    std::lock_guard<std::mutex> lock(file_mu_);
+    writer_open_ = false;
+    ZR_RETURN_IF_ERROR(writer_->Close());
+  }
   ZR_ASSIGN_OR_RETURN(auto segment, CreateSegment(next_offset_));
   Pending pending;
   pending.segment = std::move(segment);
@@ -196,9 +202,25 @@ StatusOr<uint64_t> TopicLog::Flush(bool sync) {
   return published;
 }
 
-Status TopicLog::SyncActive() { return writer_ ? writer_->Sync() : Status::OK(); }
+void TopicLog::SetWriter(std::unique_ptr<SegmentWriter> writer) {
+  std::lock_guard<std::mutex> lock(file_mu_);
+  writer_ = std::move(writer);
+  writer_open_ = true;
+}
 
-Status TopicLog::CloseWriter() { return writer_ ? writer_->Close() : Status::OK(); }
+Status TopicLog::SyncActive() {
+  // fdatasync concurrent with the writer thread's write() on the same descriptor is fine; file_mu_
+  // only keeps the descriptor from being closed or replaced during the sync.
+  std::lock_guard<std::mutex> lock(file_mu_);
+  return writer_open_ ? writer_->Sync() : Status::OK();
+}
+
+Status TopicLog::CloseWriter() {
+  std::lock_guard<std::mutex> lock(file_mu_);
+  if (!writer_open_) return Status::OK();
+  writer_open_ = false;
+  return writer_->Close();
+}
 
 uint64_t TopicLog::EndOffset() const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -1,8 +1,11 @@
 // TopicLog: one topic's log: its segment files, the in-memory index over them, recovery on open,
 // reads, time lookups and segment removal.
 //
-// Threads: the write side (Stage, Flush, SyncActive, CloseWriter) belongs to the outbox's single
-// writer thread. The read side (Read, EndOffset, BeginOffset, OffsetForTime, DiskBytes) and
+// Threads: the write side (Stage, Flush, CloseWriter) belongs to the outbox's single writer thread.
+// SyncActive may run on one other thread (the outbox's syncer, SyncPolicy::kInterval) at the same
+// time as the write side: it fdatasyncs the active segment under file_mu_, and the writer thread
+// takes file_mu_ to close or replace that segment's file (a roll waits for a sync in progress),
+// so a file is never closed during a sync. The read side (Read, EndOffset, BeginOffset, OffsetForTime, DiskBytes) and
 // RemoveSegments may run on any thread at the same time. mu_ guards segments_ and the published
 // (reader-visible) fields of every Segment; file reads and writes happen outside mu_.
 //
@@ -51,8 +54,12 @@ class TopicLog {
   // Writes the staged bytes (one write()), fdatasyncs when `sync`, then publishes them to readers.
   // Returns the bytes published.
   StatusOr<uint64_t> Flush(bool sync);
-  Status SyncActive();
   Status CloseWriter();
+
+  // --- writer thread, or one other thread (see Threads above) ---
+  // fdatasyncs the active segment file; OK when no segment file is open (between a roll's close
+  // and the next segment's creation, or after CloseWriter), since a roll syncs before closing.
+  Status SyncActive();
 
  private:
   struct IndexEntry {
@@ -94,6 +101,7 @@ class TopicLog {
   StatusOr<uint64_t> IndexSegment(Segment& segment, uint64_t file_size, bool verify);
   StatusOr<std::shared_ptr<Segment>> CreateSegment(uint64_t base);
   Status Roll();
+  void SetWriter(std::unique_ptr<SegmentWriter> writer);  // writer thread
   void ResetPending(const std::shared_ptr<Segment>& active);
   // A snapshot of what a reader needs from the segment holding *offset (raised to the first
   // retained offset); nullptr when *offset is at or past the end of the log.
@@ -114,8 +122,13 @@ class TopicLog {
   std::deque<std::shared_ptr<Segment>> segments_;  // guarded by mu_; ascending base, never empty
   uint64_t disk_bytes_ = 0;                        // guarded by mu_
 
-  // Writer-thread state.
+  // file_mu_ guards writer_open_ and the identity of writer_ (set, closed) against SyncActive on
+  // another thread; the writer thread reads writer_ and calls Append/Sync without it.
+  std::mutex file_mu_;
   std::unique_ptr<SegmentWriter> writer_;
+  bool writer_open_ = false;
+
+  // Writer-thread state.
   std::vector<Pending> pending_;  // back() is the active segment
   uint64_t next_offset_ = 0;
   std::string buffer_;         // staged bytes for pending_.back()

@@ -26,6 +26,12 @@ class FaultInjectingWritableFile final : public WritableFile {
 }  // namespace
 
 Status FaultInjectingFileSystem::BeforeSync() {
+  std::function<void()> hook;
+  {
+    std::lock_guard<std::mutex> lock(hook_mu_);
+    hook = sync_hook_;
+  }
+  if (hook) hook();
   file_syncs_.fetch_add(1);
   int64_t left = syncs_before_failure_.load();
   while (left >= 0) {

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 
 #include "common/util/file_system.h"
 
@@ -18,6 +20,12 @@ class FaultInjectingFileSystem final : public FileSystem {
   void FailSyncsAfter(int64_t n) { syncs_before_failure_.store(n); }
   // Every Append to a writable file fails while set.
   void FailWrites(bool fail) { fail_writes_.store(fail); }
+  // Runs `hook` at the start of every file sync, on the syncing thread, before the sync is counted
+  // as failing or not (e.g. to hold a sync until the test releases it). Empty: none.
+  void SetSyncHook(std::function<void()> hook) {
+    std::lock_guard<std::mutex> lock(hook_mu_);
+    sync_hook_ = std::move(hook);
+  }
   // Stops injecting faults.
   void Heal() {
     syncs_before_failure_.store(-1);
@@ -62,6 +70,8 @@ class FaultInjectingFileSystem final : public FileSystem {
   std::atomic<int64_t> file_syncs_{0};
   std::atomic<int64_t> dir_syncs_{0};
   std::atomic<int64_t> appends_{0};
+  std::mutex hook_mu_;
+  std::function<void()> sync_hook_;  // guarded by hook_mu_; run outside it
 };
 
 }  // namespace zroute::testing
