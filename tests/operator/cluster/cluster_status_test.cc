@@ -161,16 +161,22 @@ class ClusterStatusTest : public ::testing::Test {
     double start = Reconciles(port);
     return WaitFor([&] { return Reconciles(port) >= start + objects * passes; });
   }
-  void MakeReadyPod(const std::string& name) {
+  // Injected for `app_id`, with the address the test's sidecars connect from: its registrations bind.
+  void MakeReadyPod(const std::string& name, const std::string& app_id = "billing") {
     json pod = {{"apiVersion", "v1"},
                 {"kind", "Pod"},
-                {"metadata", {{"name", name}, {"namespace", "shop"}, {"annotations", {{"zroute.io/injected", "true"}}}}},
+                {"metadata",
+                 {{"name", name},
+                  {"namespace", "shop"},
+                  {"annotations", {{"zroute.io/injected", "true"}, {"zroute.io/app-id", app_id}}}}},
                 {"spec", {{"containers", json::array({{{"name", "app"}}})}}}};
     Create(kPods, pod);
     auto created = server_.store().Get(kPods, "shop", name, "");
     ASSERT_EQ(created.code, 200);
     json with_status = created.body;
-    with_status["status"] = {{"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}};
+    with_status["status"] = {{"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})},
+                             {"podIP", "127.0.0.1"},
+                             {"podIPs", json::array({{{"ip", "127.0.0.1"}}})}};
     ASSERT_EQ(server_.store().Update(kPods, "shop", name, "status", with_status).code, 200);
   }
   void ChangeRoute(const std::string& name, const std::string& route) {
