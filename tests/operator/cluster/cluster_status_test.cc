@@ -263,6 +263,13 @@ TEST_F(ClusterStatusTest, ARegistrationFromAnotherAddressThanItsPodIsNoEndpointU
   ASSERT_TRUE(WaitFor([&] { return Condition(StatusOf(kSubscriptions, "audit"), "Ready", "reason") == "NoReadyEndpoints"; }))
       << StatusOf(kSubscriptions, "audit").dump();
   EXPECT_TRUE(RoutingEndpoints(op.http_port()).empty()) << RoutingEndpoints(op.http_port()).dump();
+  // Both stay members; GET /v1/sidecars shows the address each registered from.
+  httplib::Client client("127.0.0.1", op.http_port());
+  auto sidecars = client.Get("/v1/sidecars");
+  ASSERT_TRUE(sidecars && sidecars->status == 200);
+  json members = json::parse(sidecars->body, nullptr, false);
+  ASSERT_TRUE(members.is_array() && members.size() == 2) << sidecars->body;
+  for (const json& m : members) EXPECT_EQ(m.value("peerAddress", ""), "127.0.0.1") << m.dump();
   op.Stop();
 
   // The same pods with the source check off (a masquerading CNI): only the app-id still refuses.
