@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
   flags.String("pod-label-selector", &c.pod_label_selector,
                "cluster mode: label selector narrowing the ready-pods watch (default: all pods; sidecar pods are "
                "recognised by their zroute-sidecar container or zroute.io/injected annotation)");
+  flags.Bool("control-check-source-ip", &c.control_check_source_ip,
+             "cluster mode: list a sidecar only when it registered from an IP of its pod (=false for CNIs that "
+             "masquerade pod-to-Service traffic)");
   flags.Bool("leader-elect", &c.leader_elect, "cluster mode: run only while holding the Lease (one active replica)");
   flags.String("leader-election-lease", &c.lease_name, "name of the Lease (in the operator's namespace)");
   flags.Millis("leader-election-lease-duration", &c.lease_duration, "lease duration");

@@ -85,6 +85,7 @@ Status Operator::StartCommon() {
   ControlServerOptions options;
   options.bind = config_.control_bind;
   options.heartbeat_timeout = config_.heartbeat_timeout;
+  options.check_source_ip = config_.control_check_source_ip;
   // Cluster: events to the API and a real scale target; standalone: log lines, hints only.
   scaling::ScalingEventRecorder& events =
       scaling_kube_events_ ? static_cast<scaling::ScalingEventRecorder&>(*scaling_kube_events_) : scaling_events_;
@@ -161,7 +162,7 @@ Status Operator::StartLeaderWork() {
     po.label_selector = config_.pod_label_selector;
     po.sync_timeout = config_.sync_timeout;
     pods_ = std::make_unique<cluster::ReadyPodsWatcher>(*kube_, po);
-    ZR_RETURN_IF_ERROR(pods_->Start([this](std::set<std::string> ready) {
+    ZR_RETURN_IF_ERROR(pods_->Start([this](ReadyPods ready) {
       control_->SetReadyPods(std::move(ready));
       status_->EnqueueAll();
     }));

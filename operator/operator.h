@@ -50,6 +50,9 @@ struct OperatorConfig {
   // Cluster mode.
   std::optional<kube::KubeConfig> kube;  // in-cluster or from --kubeconfig (main fills it)
   std::string pod_label_selector;        // narrows the ready-pods watch (empty: all pods)
+  // A registration is listed only when it comes from an IP of the pod it names (off for CNIs that
+  // masquerade pod-to-Service traffic; the pod and app-id checks stay on).
+  bool control_check_source_ip = true;
   bool leader_elect = false;
   std::string lease_name = "zroute-operator";
   std::string lease_namespace;  // empty: kube->ns (the operator's namespace)

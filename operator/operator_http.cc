@@ -41,6 +41,7 @@ StatusOr<int> OperatorHttp::Start() {
     for (const auto& m : control_.Members()) {
       nlohmann::json j = wire::SidecarInfoToJson(m.info);
       j["tableVersion"] = m.table_version;
+      j["peerAddress"] = m.peer_address;  // the control connection's source IP, as recorded
       j["load"] = m.load;
       out.push_back(j);
     }

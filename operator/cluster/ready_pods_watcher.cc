@@ -1,5 +1,10 @@
 #include "operator/cluster/ready_pods_watcher.h"
 
+#include <algorithm>
+
+#include "operator/webhook/injection_annotations.h"
+#include "operator/webhook/sidecar_container.h"
+
 namespace zroute::cluster {
 namespace {
 
@@ -12,7 +17,64 @@ bool HasSidecarContainer(const kube::Json& spec, const char* field) {
   return false;
 }
 
+const kube::Json* Field(const kube::Json& object, const char* name, kube::Json::value_t type) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(name);
+  return it != object.end() && it->type() == type ? &*it : nullptr;
+}
+
+void AddIp(const kube::Json& value, std::vector<std::string>& ips) {
+  if (!value.is_string()) return;
+  std::optional<std::string> ip = CanonicalIpAddress(value.get_ref<const std::string&>());
+  if (ip && std::find(ips.begin(), ips.end(), *ip) == ips.end()) ips.push_back(std::move(*ip));
+}
+
+// The value after --app-id (or of --app-id=) in the zroute-sidecar container's args.
+std::optional<std::string> SidecarArgAppId(const kube::Json& spec) {
+  for (const char* field : {"initContainers", "containers"}) {
+    const kube::Json* containers = Field(spec, field, kube::Json::value_t::array);
+    if (!containers) continue;
+    for (const auto& c : *containers) {
+      if (!c.is_object() || c.value("name", kube::Json()) != webhook::kSidecarContainerName) continue;
+      const kube::Json* args = Field(c, "args", kube::Json::value_t::array);
+      if (!args) return std::nullopt;
+      for (size_t i = 0; i < args->size(); ++i) {
+        if (!(*args)[i].is_string()) continue;
+        const std::string& arg = (*args)[i].get_ref<const std::string&>();
+        if (arg == "--app-id") {
+          if (i + 1 < args->size() && (*args)[i + 1].is_string()) return (*args)[i + 1].get<std::string>();
+          return "";
+        }
+        if (arg.rfind("--app-id=", 0) == 0) return arg.substr(9);
+      }
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+PodIdentity PodIdentityOf(const kube::Json& pod) {
+  PodIdentity identity;
+  if (const kube::Json* status = Field(pod, "status", kube::Json::value_t::object)) {
+    if (const kube::Json* ips = Field(*status, "podIPs", kube::Json::value_t::array)) {
+      for (const auto& entry : *ips) {
+        if (entry.is_object() && entry.contains("ip")) AddIp(entry["ip"], identity.ips);
+      }
+    }
+    if (identity.ips.empty() && status->contains("podIP")) AddIp((*status)["podIP"], identity.ips);
+  }
+  const kube::Json* meta = Field(pod, "metadata", kube::Json::value_t::object);
+  const kube::Json* annotations = meta ? Field(*meta, "annotations", kube::Json::value_t::object) : nullptr;
+  if (annotations && annotations->contains(webhook::kAnnotationAppId)) {
+    const kube::Json& value = (*annotations)[webhook::kAnnotationAppId];
+    identity.app_id = value.is_string() ? value.get<std::string>() : "";
+  } else if (const kube::Json* spec = Field(pod, "spec", kube::Json::value_t::object)) {
+    identity.app_id = SidecarArgAppId(*spec);
+  }
+  return identity;
+}
 
 bool IsReadySidecarPod(const kube::Json& pod) {
   if (!pod.is_object()) return false;
@@ -76,10 +138,10 @@ Status ReadyPodsWatcher::Start(ChangeFn on_change) {
   return Status::OK();
 }
 
-std::set<std::string> ReadyPodsWatcher::Snapshot() const {
-  std::set<std::string> ready;
+ReadyPods ReadyPodsWatcher::Snapshot() const {
+  ReadyPods ready;
   for (const kube::Json& pod : cache_.List()) {
-    if (IsReadySidecarPod(pod)) ready.insert(kube::ObjectKey(pod));
+    if (IsReadySidecarPod(pod)) ready.emplace(kube::ObjectKey(pod), PodIdentityOf(pod));
   }
   return ready;
 }

@@ -1,6 +1,7 @@
 // ReadyPodsWatcher: cluster mode's view of which sidecar pods may receive traffic. Watches pods in
-// all namespaces (optionally narrowed by a label selector) and reports the set of "namespace/name"
-// of pods that carry the zroute sidecar and whose Ready condition is True.
+// all namespaces (optionally narrowed by a label selector) and reports, by "namespace/name", the
+// pods that carry the zroute sidecar and whose Ready condition is True, each with its identity
+// (IPs and app-id) so that the control server can bind registrations to them.
 //
 // "Carries the sidecar": a container or init container named `zroute-sidecar`, or the annotation
 // zroute.io/injected=true that the injector sets. Annotations cannot be selected server-side, so
@@ -15,10 +16,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <thread>
 
+#include "operator/controller/pod_binding.h"
 #include "operator/kube/kube_client.h"
 #include "operator/kube/object_cache.h"
 #include "operator/kube/reflector.h"
@@ -30,6 +31,14 @@ inline const kube::GroupVersionResource kPodsGvr{"", "v1", "pods"};
 // True when `pod` has the zroute sidecar and its Ready condition is "True".
 bool IsReadySidecarPod(const kube::Json& pod);
 
+// What `pod` says about itself, for binding a registration to it:
+// - ips: status.podIPs[].ip, else status.podIP; entries that are not IP addresses are skipped.
+// - app_id: the annotation zroute.io/app-id the injector was given (a non-string value reads as
+//   "", which no registration matches); without it, the value of --app-id in the args of the
+//   zroute-sidecar container (a sidecar added by hand); nullopt when neither exists.
+// Any shape is accepted: missing or malformed fields give no IPs / no app-id, never an error.
+PodIdentity PodIdentityOf(const kube::Json& pod);
+
 struct ReadyPodsWatcherOptions {
   std::string label_selector;
   Duration coalesce = std::chrono::milliseconds(100);
@@ -39,14 +48,14 @@ struct ReadyPodsWatcherOptions {
 
 class ReadyPodsWatcher {
  public:
-  using ChangeFn = std::function<void(std::set<std::string> ready_pods)>;
+  using ChangeFn = std::function<void(ReadyPods ready_pods)>;
   ReadyPodsWatcher(kube::KubeClient& client, ReadyPodsWatcherOptions options = {});
   ~ReadyPodsWatcher();
 
   // Delivers the initial set before returning (kDeadlineExceeded if the list did not complete).
   Status Start(ChangeFn on_change);
   void Stop();
-  std::set<std::string> Snapshot() const;
+  ReadyPods Snapshot() const;
 
  private:
   void MarkDirty();

@@ -3,11 +3,11 @@
 #pragma once
 
 #include <map>
-#include <set>
 #include <string>
 
 #include "common/resources/resource_parser.h"
 #include "common/routing/routing_table.h"
+#include "operator/controller/pod_binding.h"
 #include "operator/controlplane/membership.h"
 
 namespace zroute {
@@ -15,11 +15,17 @@ namespace zroute {
 struct RoutingInputs {
   const ResourceSet* resources = nullptr;
   const std::map<std::string, Member>* members = nullptr;
-  // Cluster mode: the pods that are Ready ("ns/pod"). Null in standalone mode, where every
-  // registered sidecar counts as ready.
-  const std::set<std::string>* ready_pods = nullptr;
+  // Cluster mode: the ready sidecar pods. A sidecar is listed only when it is bound to its pod
+  // (operator/controller/pod_binding.h). Null in standalone mode, where every registered sidecar
+  // counts as ready.
+  const ReadyPods* ready_pods = nullptr;
+  // Cluster mode: whether a registration must come from one of its pod's IPs.
+  bool check_source_ip = true;
 };
 
-RoutingTable BuildRoutingTable(uint64_t version, const RoutingInputs& inputs);
+// `refused` (optional): cleared, then filled with the sidecars whose ready pod they are not bound
+// to, by sidecar id, with what did not match. A sidecar whose pod is not (yet) ready is not in it.
+RoutingTable BuildRoutingTable(uint64_t version, const RoutingInputs& inputs,
+                               std::map<std::string, std::string>* refused = nullptr);
 
 }  // namespace zroute

@@ -61,7 +61,7 @@ void ControlServer::SetResources(const ResourceSet& resources) {
   wakeup_.Notify();
 }
 
-void ControlServer::SetReadyPods(std::optional<std::set<std::string>> ready_pods) {
+void ControlServer::SetReadyPods(std::optional<ReadyPods> ready_pods) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     pending_ready_pods_ = std::move(ready_pods);
@@ -89,7 +89,8 @@ void ControlServer::Send(const std::string& identity, wire::ControlCommand comma
   }
 }
 
-void ControlServer::OnMessage(const std::string& identity, const std::string& client_key, std::string_view frame) {
+void ControlServer::OnMessage(const std::string& identity, const std::string& client_key,
+                              const std::string& peer_address, std::string_view frame) {
   auto decoded = wire::DecodeControlMessage(frame);
   if (!decoded.ok()) {
     metrics_.control_rejected.With({"malformed"}).Increment();
@@ -121,9 +122,12 @@ void ControlServer::OnMessage(const std::string& identity, const std::string& cl
         return;
       }
       metrics_.registrations.With({}).Increment();
-      if (membership_.Register(*info, now)) {
+      if (membership_.Register(*info, now, peer_address)) {
         ZR_LOG(kInfo, "controlplane", "sidecar registered",
-               {{"sidecarId", info->sidecar_id}, {"appId", info->app_id}, {"endpoint", info->data_endpoint}});
+               {{"sidecarId", info->sidecar_id},
+                {"appId", info->app_id},
+                {"endpoint", info->data_endpoint},
+                {"peerAddress", peer_address}});
         dirty_ = true;
       }
       want_snapshot_.insert(identity);
@@ -172,8 +176,24 @@ void ControlServer::Rebuild() {
     std::lock_guard<std::mutex> lock(mu_);
     current = table_;
   }
-  RoutingInputs inputs{&resources_, &membership_.members(), ready_pods_ ? &*ready_pods_ : nullptr};
-  RoutingTable next = BuildRoutingTable(current->version() + 1, inputs);
+  RoutingInputs inputs{&resources_, &membership_.members(), ready_pods_ ? &*ready_pods_ : nullptr,
+                       options_.check_source_ip};
+  std::map<std::string, std::string> refused;
+  RoutingTable next = BuildRoutingTable(current->version() + 1, inputs, &refused);
+  // Counted and logged when a sidecar becomes refused (or for another reason), not on every build.
+  for (const auto& [id, mismatch] : refused) {
+    auto before = refused_.find(id);
+    if (before != refused_.end() && before->second == mismatch) continue;
+    const Member& m = membership_.members().at(id);
+    metrics_.control_rejected.With({"pod_mismatch"}).Increment();
+    ZR_LOG(kWarn, "controlplane", "registration not bound to its pod: sidecar not listed",
+           {{"sidecarId", id},
+            {"pod", m.info.namespace_ + "/" + m.info.pod},
+            {"appId", m.info.app_id},
+            {"peerAddress", m.peer_address},
+            {"mismatch", mismatch}});
+  }
+  refused_ = std::move(refused);
   if (next.entries() != current->entries()) {
     RoutingDiff diff = Diff(*current, next);
     auto published = std::make_shared<const RoutingTable>(std::move(next));
@@ -231,14 +251,18 @@ void ControlServer::Run() {
         } catch (const zmq::error_t&) {
           break;
         }
-        std::string client_key;
+        std::string client_key, peer_address;
         if (zap_) {
           try {
             if (const char* user = frame.gets("User-Id")) client_key = user;
           } catch (const zmq::error_t&) {
           }
         }
-        OnMessage(identity.to_string(), client_key, frame.to_string_view());
+        try {  // TCP transports only: absent on ipc:// and inproc://
+          if (const char* peer = frame.gets("Peer-Address")) peer_address = peer;
+        } catch (const zmq::error_t&) {
+        }
+        OnMessage(identity.to_string(), client_key, peer_address, frame.to_string_view());
       }
     }
     {

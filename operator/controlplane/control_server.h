@@ -11,6 +11,7 @@
 #include <atomic>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -25,6 +26,7 @@
 #include "common/security/zap_handler.h"
 #include "common/util/clock.h"
 #include "common/util/wakeup.h"
+#include "operator/controller/pod_binding.h"
 #include "operator/controlplane/membership.h"
 #include "operator/operator_metrics.h"
 
@@ -39,6 +41,9 @@ struct ControlServerOptions {
   // but a sidecar's REGISTER must carry the key of its own connection, and every later message
   // of that sidecar must arrive on a connection with that key (else counted as key_mismatch).
   security::CurveKeyPair curve;
+  // Cluster mode: a registration is listed only when it arrived from one of its pod's IPs (see
+  // operator/controller/pod_binding.h). Off for CNIs that masquerade pod-to-Service traffic.
+  bool check_source_ip = true;
 };
 
 class ControlServer {
@@ -65,8 +70,10 @@ class ControlServer {
 
   // Any thread: the complete current resources (level-based).
   void SetResources(const ResourceSet& resources);
-  // Any thread: ready pods in cluster mode (nullopt = standalone, every sidecar is ready).
-  void SetReadyPods(std::optional<std::set<std::string>> ready_pods);
+  // Any thread: ready sidecar pods in cluster mode (nullopt = standalone, every sidecar is ready).
+  // A registration that names a ready pod but is not bound to it is refused: counted as
+  // control_rejected{reason="pod_mismatch"} and logged once each time it becomes refused.
+  void SetReadyPods(std::optional<ReadyPods> ready_pods);
 
   // Any thread: copies for the HTTP API, status and scaling.
   RoutingTablePtr Table() const;
@@ -75,8 +82,10 @@ class ControlServer {
 
  private:
   void Run();
-  // `client_key`: the CURVE key of the sender's connection ("" without CURVE).
-  void OnMessage(const std::string& identity, const std::string& client_key, std::string_view frame);
+  // `client_key`: the CURVE key of the sender's connection ("" without CURVE); `peer_address`: its
+  // source IP ("" when the transport has none).
+  void OnMessage(const std::string& identity, const std::string& client_key, const std::string& peer_address,
+                 std::string_view frame);
   void Send(const std::string& identity, wire::ControlCommand command, const nlohmann::json& body);
   void Rebuild();
   void PublishSnapshots();
@@ -95,7 +104,8 @@ class ControlServer {
   // Loop-thread state.
   Membership membership_;
   ResourceSet resources_;
-  std::optional<std::set<std::string>> ready_pods_;
+  std::optional<ReadyPods> ready_pods_;
+  std::map<std::string, std::string> refused_;  // sidecar id -> why it is not bound to its pod
   bool dirty_ = true;
   std::set<std::string> want_snapshot_;
   MonoTime last_ping_{};
@@ -104,7 +114,7 @@ class ControlServer {
   // Shared with other threads.
   mutable std::mutex mu_;  // guards pending_*, table_, members_copy_
   std::optional<ResourceSet> pending_resources_;
-  std::optional<std::optional<std::set<std::string>>> pending_ready_pods_;
+  std::optional<std::optional<ReadyPods>> pending_ready_pods_;
   RoutingTablePtr table_;
   std::vector<Member> members_copy_;
 };

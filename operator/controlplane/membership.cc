@@ -2,10 +2,11 @@
 
 namespace zroute {
 
-bool Membership::Register(const wire::SidecarInfo& info, MonoTime now) {
+bool Membership::Register(const wire::SidecarInfo& info, MonoTime now, const std::string& peer_address) {
   auto [it, inserted] = members_.try_emplace(info.sidecar_id);
-  bool changed = inserted || !(it->second.info == info);
+  bool changed = inserted || !(it->second.info == info) || it->second.peer_address != peer_address;
   it->second.info = info;
+  it->second.peer_address = peer_address;
   it->second.last_seen = now;
   return changed;
 }

@@ -20,14 +20,17 @@ struct Member {
   uint64_t table_version = 0;  // what it says it has
   nlohmann::json load = nlohmann::json::object();
   bool draining = false;  // said LEAVE: still listed (acks flow) but sent nothing new
+  // Source IP of the connection the REGISTER arrived on ("" when the transport has none). Recorded
+  // by the control server, not claimed by the sidecar: cluster mode binds it to the pod's IPs.
+  std::string peer_address;
 };
 
 class Membership {
  public:
   explicit Membership(Duration timeout) : timeout_(timeout) {}
 
-  // Adds or replaces. Returns true when the member is new or its info changed.
-  bool Register(const wire::SidecarInfo& info, MonoTime now);
+  // Adds or replaces. Returns true when the member is new or its info or peer address changed.
+  bool Register(const wire::SidecarInfo& info, MonoTime now, const std::string& peer_address = "");
   // Returns false for an unknown sidecar (it must register again).
   bool Heartbeat(const std::string& sidecar_id, uint64_t version, nlohmann::json load, MonoTime now);
   // Drops silent members; returns their ids.

@@ -75,7 +75,7 @@ INSTANTIATE_TEST_SUITE_P(
                       "serviceMonitor.unknown=true", "certManager.issuerRef.kind=Authority",
                       "podDisruptionBudget.minAvailable=-1", "podAntiAffinityPreset=strict",
                       "webhook.excludeNamespaces={Not_A_Namespace}", "sidecar.image.unknown=x",
-                      "unknownKey=1"),
+                      "controlPlane.checkSourceIp=sometimes", "controlPlane.unknown=1", "unknownKey=1"),
     [](const auto& info) {
       std::string name;
       for (char c : info.param) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
@@ -105,7 +105,9 @@ TEST(ChartSchema, AcceptsValidValuesOfTheSameKeys) {
                                      "--set",
                                      "podAntiAffinityPreset=hard",
                                      "--set",
-                                     "webhook.excludeNamespaces={monitoring}"});
+                                     "webhook.excludeNamespaces={monitoring}",
+                                     "--set",
+                                     "controlPlane.checkSourceIp=false"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
 }
 

@@ -107,6 +107,10 @@ TEST_P(ChartOperatorTest, FlagsMatchContainerPortsAndValues) {
     EXPECT_EQ(container_port, ValueAt(GetParam(), {"ports", port})) << port;
   }
   EXPECT_EQ(ScalarAt(operator_, {"livenessProbe", "httpGet", "port"}), "metrics");
+  EXPECT_EQ(FlagValue(operator_, "--control-check-source-ip"), ValueAt(GetParam(), {"controlPlane", "checkSourceIp"}));
+  if (GetParam().value_files.empty()) {
+    EXPECT_EQ(FlagValue(operator_, "--control-check-source-ip"), "true") << "registrations are bound to pod IPs by default";
+  }
 }
 
 TEST_P(ChartOperatorTest, PodIdentityComesFromTheDownwardApi) {

@@ -16,7 +16,6 @@
 
 #include "common/routing/routing_table.h"
 #include "operator/cluster/kube_resource_source.h"
-#include "operator/cluster/ready_pods_watcher.h"
 #include "operator/kube/http_kube_client.h"
 #include "tests/support/fake_kube/fake_kube_server.h"
 
@@ -289,68 +288,6 @@ TEST_F(ClusterOperatorTest, LeaderThatLosesTheLeaseStopsLeaderWork) {
   EXPECT_FALSE(op.ready());
   EXPECT_EQ(HttpCode(op.http_port(), "/readyz"), 503);
   EXPECT_EQ(HttpCode(op.http_port(), "/healthz"), 200);
-}
-
-TEST(ReadyPodsTest, OnlyReadyPodsWithTheSidecarCount) {
-  json pod = {{"metadata", {{"name", "p"}, {"namespace", "shop"}}},
-              {"spec", {{"containers", json::array({{{"name", "app"}}, {{"name", "zroute-sidecar"}}})}}},
-              {"status", {{"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
-  EXPECT_TRUE(cluster::IsReadySidecarPod(pod));
-  json not_ready = pod;
-  not_ready["status"]["conditions"][0]["status"] = "False";
-  EXPECT_FALSE(cluster::IsReadySidecarPod(not_ready));
-  json no_sidecar = pod;
-  no_sidecar["spec"]["containers"] = json::array({{{"name", "app"}}});
-  EXPECT_FALSE(cluster::IsReadySidecarPod(no_sidecar));
-  no_sidecar["metadata"]["annotations"] = {{"zroute.io/injected", "true"}};
-  EXPECT_TRUE(cluster::IsReadySidecarPod(no_sidecar));
-  json native = no_sidecar;
-  native["metadata"].erase("annotations");
-  native["spec"]["initContainers"] = json::array({{{"name", "zroute-sidecar"}, {"restartPolicy", "Always"}}});
-  EXPECT_TRUE(cluster::IsReadySidecarPod(native));
-  // Hostile shapes never throw.
-  for (const json& bad : {json(), json::array(), json("pod"), json{{"spec", 3}, {"status", "x"}},
-                          json{{"spec", {{"containers", {1, 2}}}}, {"status", {{"conditions", {1}}}}}}) {
-    EXPECT_FALSE(cluster::IsReadySidecarPod(bad)) << bad.dump();
-  }
-}
-
-TEST_F(ClusterOperatorTest, ReadyPodsWatcherReportsReadySidecarPods) {
-  kube::KubeConfig kc;
-  kc.server = server_.url();
-  auto client = kube::HttpKubeClient::Create(kc, RealClock());
-  ASSERT_TRUE(client.ok()) << client.status();
-  std::mutex mu;
-  std::set<std::string> seen;
-  cluster::ReadyPodsWatcherOptions options;
-  options.coalesce = milliseconds(10);
-  cluster::ReadyPodsWatcher watcher(**client, options);
-  ASSERT_TRUE(watcher.Start([&](std::set<std::string> ready) {
-    std::lock_guard<std::mutex> lock(mu);
-    seen = std::move(ready);
-  }).ok());
-  json pod = {{"apiVersion", "v1"},
-              {"kind", "Pod"},
-              {"metadata", {{"name", "billing-0"}, {"namespace", "shop"}, {"annotations", {{"zroute.io/injected", "true"}}}}},
-              {"spec", {{"containers", json::array({{{"name", "app"}}})}}},
-              {"status", {{"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
-  Create(kPods, pod);
-  // Like the API server, the fake ignores .status on create: the kubelet reports it separately.
-  auto created = server_.store().Get(kPods, "shop", "billing-0", "");
-  ASSERT_EQ(created.code, 200);
-  json with_status = created.body;
-  with_status["status"] = pod["status"];
-  ASSERT_EQ(server_.store().Update(kPods, "shop", "billing-0", "status", with_status).code, 200);
-  EXPECT_TRUE(WaitFor([&] {
-    std::lock_guard<std::mutex> lock(mu);
-    return seen.count("shop/billing-0") == 1;
-  }));
-  ASSERT_EQ(server_.store().Delete(kPods, "shop", "billing-0").code, 200);
-  EXPECT_TRUE(WaitFor([&] {
-    std::lock_guard<std::mutex> lock(mu);
-    return seen.empty();
-  }));
-  watcher.Stop();
 }
 
 }  // namespace

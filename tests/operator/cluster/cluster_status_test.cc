@@ -72,6 +72,19 @@ double MetricValue(int port, const std::string& name, const std::vector<std::str
   return sum;
 }
 
+// The routing table's endpoints entries, as GET /v1/routing-table serves them.
+json RoutingEndpoints(int port) {
+  httplib::Client client("127.0.0.1", port);
+  auto res = client.Get("/v1/routing-table");
+  json entries = res && res->status == 200 ? json::parse(res->body, nullptr, false).value("entries", json::object())
+                                           : json::object();
+  json endpoints = json::object();
+  for (auto& [key, value] : entries.items()) {
+    if (key.rfind("endpoints/", 0) == 0) endpoints[key] = value;
+  }
+  return endpoints;
+}
+
 double Reconciles(int port, const std::string& result = "success") {
   return MetricValue(port, "zroute_operator_reconcile_total", {"result=\"" + result + "\""});
 }
@@ -161,16 +174,24 @@ class ClusterStatusTest : public ::testing::Test {
     double start = Reconciles(port);
     return WaitFor([&] { return Reconciles(port) >= start + objects * passes; });
   }
-  void MakeReadyPod(const std::string& name) {
+  // Injected for `app_id`; by default with the address the test's sidecars connect from, so that
+  // their registrations bind to it.
+  void MakeReadyPod(const std::string& name, const std::string& app_id = "billing",
+                    const std::string& ip = "127.0.0.1") {
     json pod = {{"apiVersion", "v1"},
                 {"kind", "Pod"},
-                {"metadata", {{"name", name}, {"namespace", "shop"}, {"annotations", {{"zroute.io/injected", "true"}}}}},
+                {"metadata",
+                 {{"name", name},
+                  {"namespace", "shop"},
+                  {"annotations", {{"zroute.io/injected", "true"}, {"zroute.io/app-id", app_id}}}}},
                 {"spec", {{"containers", json::array({{{"name", "app"}}})}}}};
     Create(kPods, pod);
     auto created = server_.store().Get(kPods, "shop", name, "");
     ASSERT_EQ(created.code, 200);
     json with_status = created.body;
-    with_status["status"] = {{"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}};
+    with_status["status"] = {{"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})},
+                             {"podIP", ip},
+                             {"podIPs", json::array({{{"ip", ip}}})}};
     ASSERT_EQ(server_.store().Update(kPods, "shop", name, "status", with_status).code, 200);
   }
   void ChangeRoute(const std::string& name, const std::string& route) {
@@ -223,6 +244,46 @@ TEST_F(ClusterStatusTest, ConditionsForValidInvalidTopicMissingAndEndpointless) 
   Create(kTopics, TopicObject("nowhere"));
   EXPECT_TRUE(WaitFor([&] { return Condition(StatusOf(kSubscriptions, "lost"), "TopicFound") == "True"; }));
   EXPECT_EQ(Reconciles(op.http_port(), "error"), 0);
+}
+
+TEST_F(ClusterStatusTest, ARegistrationFromAnotherAddressThanItsPodIsNoEndpointUnlessTheCheckIsOff) {
+  Create(kTopics, TopicObject("orders"));
+  Create(kSubscriptions, SubscriptionObject("billing", "orders"));
+  Create(kSubscriptions, SubscriptionObject("audit", "orders"));
+  Operator& op = StartOperator(Config());
+  MakeReadyPod("billing-0", "billing", "10.244.9.9");  // the sidecar connects from 127.0.0.1
+  MakeReadyPod("audit-0", "billing");                  // right address, injected for another app
+  FakeSidecar billing(op.control_endpoint(), "billing", "billing-0");
+  FakeSidecar audit(op.control_endpoint(), "audit", "audit-0");
+  ASSERT_TRUE(WaitFor([&] {
+    return MetricValue(op.http_port(), "zroute_operator_control_rejected_total", {"reason=\"pod_mismatch\""}) == 2;
+  }));
+  ASSERT_TRUE(WaitFor([&] { return Condition(StatusOf(kSubscriptions, "billing"), "Ready", "reason") == "NoReadyEndpoints"; }))
+      << StatusOf(kSubscriptions, "billing").dump();
+  ASSERT_TRUE(WaitFor([&] { return Condition(StatusOf(kSubscriptions, "audit"), "Ready", "reason") == "NoReadyEndpoints"; }))
+      << StatusOf(kSubscriptions, "audit").dump();
+  EXPECT_TRUE(RoutingEndpoints(op.http_port()).empty()) << RoutingEndpoints(op.http_port()).dump();
+  // Both stay members; GET /v1/sidecars shows the address each registered from.
+  httplib::Client client("127.0.0.1", op.http_port());
+  auto sidecars = client.Get("/v1/sidecars");
+  ASSERT_TRUE(sidecars && sidecars->status == 200);
+  json members = json::parse(sidecars->body, nullptr, false);
+  ASSERT_TRUE(members.is_array() && members.size() == 2) << sidecars->body;
+  for (const json& m : members) EXPECT_EQ(m.value("peerAddress", ""), "127.0.0.1") << m.dump();
+  op.Stop();
+
+  // The same pods with the source check off (a masquerading CNI): only the app-id still refuses.
+  OperatorConfig lenient = Config();
+  lenient.control_check_source_ip = false;
+  Operator& next = StartOperator(std::move(lenient));
+  FakeSidecar billing_again(next.control_endpoint(), "billing", "billing-0");
+  FakeSidecar audit_again(next.control_endpoint(), "audit", "audit-0");
+  EXPECT_TRUE(WaitFor([&] { return Condition(StatusOf(kSubscriptions, "billing"), "Ready") == "True"; }))
+      << StatusOf(kSubscriptions, "billing").dump();
+  EXPECT_TRUE(WaitFor([&] {
+    return MetricValue(next.http_port(), "zroute_operator_control_rejected_total", {"reason=\"pod_mismatch\""}) == 1;
+  }));
+  EXPECT_EQ(Condition(StatusOf(kSubscriptions, "audit"), "Ready", "reason"), "NoReadyEndpoints");
 }
 
 TEST_F(ClusterStatusTest, WritesOnlyWhenTheStatusChanges) {

@@ -105,13 +105,24 @@ std::vector<std::string> EndpointIds(const RoutingTable& table) {
   return ids;
 }
 
+// Cluster mode's view of ready pods: each named pod with one IP and the app-id it was injected for.
+ReadyPods Ready(const std::vector<std::string>& pods, const std::string& ip = "127.0.0.1",
+                std::optional<std::string> app_id = "billing") {
+  ReadyPods ready;
+  for (const auto& pod : pods) ready[pod] = PodIdentity{{ip}, app_id};
+  return ready;
+}
+
 class ControlServerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { StartServer(true); }
+  void StartServer(bool check_source_ip) {
+    if (server_) server_->Stop();
     ControlServerOptions options;
     options.bind = "tcp://127.0.0.1:*";
     options.heartbeat_timeout = std::chrono::seconds(5);
     options.ping_interval = std::chrono::seconds(1);
+    options.check_source_ip = check_source_ip;
     server_ = std::make_unique<ControlServer>(clock_, options, metrics_);
     auto endpoint = server_->Start();
     ASSERT_TRUE(endpoint.ok()) << endpoint.status();
@@ -246,7 +257,7 @@ TEST_F(ControlServerTest, VersionsStartAtTheWallClockSoARestartedOperatorCountsO
 
 TEST_F(ControlServerTest, InClusterModeOnlyReadyPodsAreListed) {
   server_->SetResources(Resources({"billing-orders"}));
-  server_->SetReadyPods(std::set<std::string>{"default/pod-s1"});
+  server_->SetReadyPods(Ready({"default/pod-s1"}));
   auto s1 = Sidecar("s1");
   auto s2 = Sidecar("s2");
   RegisterAndSnapshot(*s1);
@@ -254,7 +265,7 @@ TEST_F(ControlServerTest, InClusterModeOnlyReadyPodsAreListed) {
   EXPECT_THAT(EndpointIds(table), ::testing::ElementsAre("s1")) << "s2 is registered but its pod is not ready";
   EXPECT_EQ(server_->Members().size(), 2u);
 
-  server_->SetReadyPods(std::set<std::string>{"default/pod-s1", "default/pod-s2"});
+  server_->SetReadyPods(Ready({"default/pod-s1", "default/pod-s2"}));
   auto m = s2->Next();
   ASSERT_TRUE(m.has_value());
   ASSERT_EQ(m->command, ControlCommand::kUpdate);
@@ -263,6 +274,65 @@ TEST_F(ControlServerTest, InClusterModeOnlyReadyPodsAreListed) {
   auto next = ApplyDiff(table, *diff);
   ASSERT_TRUE(next.ok()) << next.status();
   EXPECT_THAT(EndpointIds(*next), ::testing::ElementsAre("s1", "s2"));
+}
+
+TEST_F(ControlServerTest, RecordsTheSourceAddressOfTheRegisteringConnection) {
+  auto s1 = Sidecar("s1");
+  RegisterAndSnapshot(*s1);
+  std::vector<Member> members = server_->Members();
+  ASSERT_EQ(members.size(), 1u);
+  EXPECT_EQ(members[0].peer_address, "127.0.0.1") << "the address the test sidecar connects from";
+}
+
+TEST_F(ControlServerTest, InClusterModeARegistrationNotBoundToItsPodIsNotListedAndIsCountedOnce) {
+  server_->SetResources(Resources({"billing-orders"}));
+  ReadyPods ready = Ready({"default/pod-s1"});
+  ready["default/pod-s2"] = PodIdentity{{"10.1.2.3"}, "billing"};   // another pod's address
+  ready["default/pod-s3"] = PodIdentity{{"127.0.0.1"}, "shipping"};  // injected for another app
+  server_->SetReadyPods(ready);
+  auto s1 = Sidecar("s1");
+  auto s2 = Sidecar("s2");
+  auto s3 = Sidecar("s3");
+  RegisterAndSnapshot(*s1);
+  RegisterAndSnapshot(*s2);
+  RoutingTable table = RegisterAndSnapshot(*s3);
+  EXPECT_THAT(EndpointIds(table), ::testing::ElementsAre("s1"));
+  EXPECT_EQ(server_->Members().size(), 3u) << "refused registrations stay members: they are only not listed";
+  EXPECT_EQ(Rejected("pod_mismatch"), 2);
+
+  // Rebuilt with the same pods: still refused, not counted again.
+  server_->SetReadyPods(ready);
+  auto same = s1->RoundTrip();  // the snapshot answers after the new pods were applied
+  ASSERT_TRUE(same.has_value());
+  EXPECT_EQ(same->entries(), table.entries());
+  EXPECT_EQ(Rejected("pod_mismatch"), 2);
+
+  // The pod turns out to have the sidecar's address after all: it is listed.
+  ready["default/pod-s2"].ips = {"10.1.2.3", "127.0.0.1"};
+  server_->SetReadyPods(ready);
+  auto m = s1->Next();
+  ASSERT_TRUE(m.has_value());
+  ASSERT_EQ(m->command, ControlCommand::kUpdate);
+  auto diff = RoutingDiff::FromJson(m->body);
+  ASSERT_TRUE(diff.ok());
+  auto next = ApplyDiff(*same, *diff);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_THAT(EndpointIds(*next), ::testing::ElementsAre("s1", "s2"));
+  EXPECT_EQ(Rejected("pod_mismatch"), 2);
+}
+
+TEST_F(ControlServerTest, WithTheSourceCheckOffOnlyPodAndAppIdMustMatch) {
+  StartServer(/*check_source_ip=*/false);
+  server_->SetResources(Resources({"billing-orders"}));
+  ReadyPods ready = Ready({"default/pod-s1"}, "10.1.2.3");
+  ready["default/pod-s2"] = PodIdentity{{"10.1.2.4"}, "shipping"};
+  server_->SetReadyPods(ready);
+  auto s1 = Sidecar("s1");
+  auto s2 = Sidecar("s2");
+  RegisterAndSnapshot(*s1);
+  RoutingTable table = RegisterAndSnapshot(*s2);
+  EXPECT_THAT(EndpointIds(table), ::testing::ElementsAre("s1")) << "the address is ignored, the app-id is not";
+  EXPECT_EQ(Rejected("pod_mismatch"), 1);
 }
 
 TEST_F(ControlServerTest, PingCarriesTheCurrentVersion) {

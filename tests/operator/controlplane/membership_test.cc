@@ -51,6 +51,14 @@ TEST_F(MembershipTest, RegisteringChangedInfoReplacesIt) {
   EXPECT_EQ(members_.members().size(), 1u);
 }
 
+TEST_F(MembershipTest, RegisteringFromAnotherAddressIsAChange) {
+  ASSERT_TRUE(members_.Register(Info("s1"), clock_.Now(), "10.0.0.1"));
+  EXPECT_EQ(members_.members().at("s1").peer_address, "10.0.0.1");
+  EXPECT_FALSE(members_.Register(Info("s1"), clock_.Now(), "10.0.0.1"));
+  EXPECT_TRUE(members_.Register(Info("s1"), clock_.Now(), "10.0.0.9"));
+  EXPECT_EQ(members_.members().at("s1").peer_address, "10.0.0.9");
+}
+
 TEST_F(MembershipTest, HeartbeatRecordsVersionLoadAndTime) {
   ASSERT_TRUE(members_.Register(Info("s1"), clock_.Now()));
   clock_.Advance(std::chrono::seconds(2));
