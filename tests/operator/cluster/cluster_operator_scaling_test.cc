@@ -11,6 +11,7 @@
 
 #include "operator/operator.h"
 #include "tests/support/fake_kube/fake_kube_server.h"
+#include "tests/support/wait_for.h"
 
 namespace zroute {
 namespace {
@@ -23,12 +24,7 @@ const testing::FakeGvr kPolicies{"zroute.io", "v1alpha1", "scalingpolicies"};
 const testing::FakeGvr kEvents{"", "v1", "events"};
 
 bool WaitFor(const std::function<bool()>& cond, milliseconds limit = milliseconds(15000)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return true;
+  return zroute::testing::WaitFor(cond, limit);
 }
 
 json Deployment(const std::string& name, int replicas) {

@@ -18,6 +18,7 @@
 #include "operator/cluster/kube_resource_source.h"
 #include "operator/kube/http_kube_client.h"
 #include "tests/support/fake_kube/fake_kube_server.h"
+#include "tests/support/wait_for.h"
 
 namespace zroute {
 namespace {
@@ -29,14 +30,7 @@ const testing::FakeGvr kTopics{"zroute.io", "v1alpha1", "topics"};
 const testing::FakeGvr kSubscriptions{"zroute.io", "v1alpha1", "subscriptions"};
 const testing::FakeGvr kPods{"", "v1", "pods"};
 
-bool WaitFor(const std::function<bool()>& cond, milliseconds limit = milliseconds(10000)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return true;
-}
+using zroute::testing::WaitFor;
 
 json TopicObject(const std::string& name) {
   return {{"apiVersion", "zroute.io/v1alpha1"}, {"kind", "Topic"}, {"metadata", {{"name", name}, {"namespace", "shop"}}}};

@@ -20,6 +20,7 @@
 #include "common/wire/control_messages.h"
 #include "operator/operator.h"
 #include "tests/support/fake_kube/fake_kube_server.h"
+#include "tests/support/wait_for.h"
 
 namespace zroute {
 namespace {
@@ -35,12 +36,7 @@ const testing::FakeGvr kDeployments{"apps", "v1", "deployments"};
 const std::string kStatusPrefix = "/apis/zroute.io/v1alpha1/namespaces/shop/";
 
 bool WaitFor(const std::function<bool()>& cond, milliseconds limit = milliseconds(15000)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return true;
+  return zroute::testing::WaitFor(cond, limit);
 }
 
 json TopicObject(const std::string& name) {

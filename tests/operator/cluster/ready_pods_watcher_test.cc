@@ -15,6 +15,7 @@
 
 #include "operator/kube/http_kube_client.h"
 #include "tests/support/fake_kube/fake_kube_server.h"
+#include "tests/support/wait_for.h"
 
 namespace zroute {
 namespace {
@@ -26,14 +27,7 @@ using ::testing::IsEmpty;
 
 const testing::FakeGvr kPods{"", "v1", "pods"};
 
-bool WaitFor(const std::function<bool()>& cond, milliseconds limit = milliseconds(10000)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return true;
-}
+using zroute::testing::WaitFor;
 
 // A Pod as the API server serialises it, every field populated (kubernetes/api testdata).
 json RealPod() {

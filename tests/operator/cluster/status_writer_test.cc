@@ -13,6 +13,7 @@
 #include "common/resources/resource_parser.h"
 #include "operator/kube/http_kube_client.h"
 #include "tests/support/fake_kube/fake_kube_server.h"
+#include "tests/support/wait_for.h"
 
 namespace zroute::cluster {
 namespace {
@@ -23,14 +24,7 @@ using std::chrono::milliseconds;
 const zroute::testing::FakeGvr kTopics{"zroute.io", "v1alpha1", "topics"};
 const zroute::testing::FakeGvr kSubscriptions{"zroute.io", "v1alpha1", "subscriptions"};
 
-bool WaitFor(const std::function<bool()>& cond, milliseconds limit = milliseconds(10000)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(milliseconds(5));
-  }
-  return true;
-}
+using zroute::testing::WaitFor;
 
 struct RecordedEvent {
   InvolvedObject object;

@@ -24,6 +24,7 @@
 #include "operator/webhook/certificate_checks.h"
 #include "operator/webhook/sidecar_injector.h"
 #include "tests/support/fake_kube/fake_kube_server.h"
+#include "tests/support/wait_for.h"
 
 namespace zroute {
 namespace {
@@ -41,12 +42,7 @@ constexpr char kImage[] = "registry.example.com/zroute/sidecar:1.2.3";
 constexpr char kControl[] = "tcp://zroute-control.zroute-system.svc:7400";
 
 bool WaitFor(const std::function<bool()>& cond, milliseconds limit = milliseconds(15000)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return true;
+  return zroute::testing::WaitFor(cond, limit);
 }
 
 std::string Decode(const json& value) {
