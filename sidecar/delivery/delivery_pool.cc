@@ -24,26 +24,39 @@ void DeliveryPool::Submit(DeliveryTask task) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
       parked_[t->subscription].push_back(t);
-      AdmitLocked(t->subscription);
-      cv_.notify_one();
+      const bool batched = t->sub && t->sub->spec.delivery.batch_max_events > 1;
+      // A batched subscription's new tasks go out together with the first worker that wakes.
+      if (AdmitLocked(t->subscription) > 0) WakeWorkersLocked(batched ? 1 : ready_.size());
       return;
     }
   }
   Finish(t, Completion::kHandedBack);
 }
 
-void DeliveryPool::AdmitLocked(const std::string& subscription) {
+size_t DeliveryPool::AdmitLocked(const std::string& subscription) {
   auto it = parked_.find(subscription);
-  if (it == parked_.end()) return;
+  if (it == parked_.end()) return 0;
   int limit = 1;
   if (!it->second.empty() && it->second.front()->sub) limit = std::max(1, it->second.front()->sub->spec.delivery.max_in_flight);
   int& active = active_[subscription];
+  size_t admitted = 0;
   while (!it->second.empty() && active < limit) {
     ready_.push_back(it->second.front());
     it->second.pop_front();
     ++active;
+    ++admitted;
   }
   if (it->second.empty()) parked_.erase(it);
+  return admitted;
+}
+
+void DeliveryPool::WakeWorkersLocked(size_t jobs) {
+  // Every wake-up is a context switch, the dominant cost per event on a small machine; idle
+  // workers that would find nothing to do stay asleep.
+  if (wakes_pending_ < idle_ && static_cast<size_t>(wakes_pending_) < jobs) {
+    ++wakes_pending_;
+    cv_.notify_one();
+  }
 }
 
 size_t DeliveryPool::InProgress() const {
@@ -89,19 +102,24 @@ void DeliveryPool::WorkerLoop() {
     if (Job* job = TakeJobLocked(now)) {
       const size_t n = job->tasks.size();
       running_ += n;
+      // Work left in line: the next worker starts on it while this one delivers.
+      if (!ready_.empty() && wakes_pending_ == 0) WakeWorkersLocked(1);
       lock.unlock();
       Run(job, client);
       lock.lock();
       running_ -= n;
-      cv_.notify_all();
+      if (stopping_) cv_.notify_all();  // Drain waits for running_ to reach zero
       continue;
     }
     if (stopping_) return;
+    ++idle_;
     if (delayed_.empty()) {
       cv_.wait(lock);
     } else {
       cv_.wait_for(lock, delayed_.top()->due - now);
     }
+    --idle_;
+    if (wakes_pending_ > 0) --wakes_pending_;
   }
 }
 
@@ -225,7 +243,8 @@ bool DeliveryPool::Requeue(Job* job, std::chrono::milliseconds delay) {
       for (DeliveryTask* t : job->tasks) t->due = job->due;
       delayed_.push(job);
       delayed_tasks_ += job->tasks.size();
-      cv_.notify_one();
+      // A waiting worker may be timed for a later job; one wake-up makes it look again.
+      WakeWorkersLocked(1);
       return true;
     }
   }
@@ -241,8 +260,7 @@ void DeliveryPool::Finish(DeliveryTask* t, Completion completion) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = active_.find(t->subscription);
     if (it != active_.end() && --it->second <= 0) active_.erase(it);
-    AdmitLocked(t->subscription);
-    cv_.notify_one();
+    if (AdmitLocked(t->subscription) > 0) WakeWorkersLocked(ready_.size());
   }
   delete t;
 }

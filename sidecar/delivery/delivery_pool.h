@@ -95,7 +95,14 @@ class DeliveryPool {
   // and deletes it instead, and returns false. REQUIRES: mu_ not held.
   bool Requeue(Job* job, std::chrono::milliseconds delay);
   void Finish(DeliveryTask* task, Completion completion);  // REQUIRES: mu_ not held
-  void AdmitLocked(const std::string& subscription);
+  // Moves parked tasks of `subscription` into line while it is under its in-flight limit;
+  // returns how many moved.
+  size_t AdmitLocked(const std::string& subscription);
+  // Wakes an idle worker for work just put in line, unless enough are already waking. A woken
+  // worker that leaves work behind wakes the next (WorkerLoop), so a batch of tasks that one
+  // worker will take as one POST costs one wake-up, not one per task. `jobs`: how many workers
+  // the new work can keep busy.
+  void WakeWorkersLocked(size_t jobs);
 
   const SidecarConfig& config_;
   Clock& clock_;
@@ -113,6 +120,8 @@ class DeliveryPool {
   std::map<std::string, std::deque<DeliveryTask*>> parked_;  // over the in-flight limit
   std::map<std::string, int> active_;                        // admitted tasks per subscription
   size_t running_ = 0;  // tasks in jobs being run
+  int idle_ = 0;           // workers waiting on cv_
+  int wakes_pending_ = 0;  // notified, not yet awake (a bound on extra notifications, not exact)
   std::mt19937_64 rng_{std::random_device{}()};
   std::vector<std::thread> workers_;
 };

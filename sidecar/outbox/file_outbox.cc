@@ -107,7 +107,10 @@ StatusOr<std::vector<uint64_t>> FileOutbox::Append(const std::string& topic,
   reserved_bytes_ += bytes;
   queue_.push_back(&request);
   if (queue_.size() == 1) work_cv_.notify_one();
-  request.cv.wait(lock, [&] { return request.done; });
+  lock.unlock();
+  while (sem_wait(&request.done) != 0) {
+    // EINTR: a signal handler ran; keep waiting (the writer posts exactly once).
+  }
   if (!request.status.ok()) return request.status;
   return std::move(request.offsets);
 }
@@ -220,11 +223,10 @@ void FileOutbox::ProcessBatch(std::vector<AppendRequest*>& batch) {
     for (AppendRequest* request : batch) {
       reserved_bytes_ -= request->bytes;
       if (!failed_.ok()) request->status = failed_;
-      request->done = true;
-      // Under mu_: the caller may return (destroying the request) as soon as it sees done.
-      request->cv.notify_one();
     }
   }
+  // After the post the caller may return and destroy its request: nothing touches it after.
+  for (AppendRequest* request : batch) sem_post(&request->done);
 }
 
 Status FileOutbox::SyncTopics(const std::vector<Topic*>& topics) {

@@ -39,6 +39,8 @@
 // the syncer.
 #pragma once
 
+#include <semaphore.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -97,8 +99,15 @@ class FileOutbox final : public Outbox {
     uint64_t bytes = 0;
     std::vector<uint64_t> offsets;
     Status status;
-    bool done = false;           // guarded by mu_
-    std::condition_variable cv;  // signalled (under mu_) when done; one waiter, no herd
+    // Posted once by the writer, after it set `status` and `offsets` and let go of mu_: the
+    // caller wakes straight into its own work instead of blocking on the mutex the writer still
+    // holds (a second context switch per append). A POSIX semaphore because it may be destroyed
+    // as soon as sem_wait returns, while the sem_post that woke it is still on its way out.
+    sem_t done;
+    AppendRequest() { sem_init(&done, 0, 0); }
+    ~AppendRequest() { sem_destroy(&done); }
+    AppendRequest(const AppendRequest&) = delete;
+    AppendRequest& operator=(const AppendRequest&) = delete;
   };
 
   Topic* FindTopic(const std::string& name) const;
