@@ -48,8 +48,17 @@ void AddressOf(bool peer, socket_t sock, std::string& ip, int& port) {
 // One connection's byte stream, kept across its keep-alive requests. Reads are buffered (httplib
 // reads header lines a byte at a time); while a request's header block is being read, every byte
 // handed out is counted against the limits.
+//
+// Syscalls per request are kept few, since each one is costly on a virtual machine: a recv or
+// send is tried first and poll(2) only waits when it would block; a response's pieces (httplib
+// writes the status and headers, then the body) are gathered and sent together when the request
+// is done (Flush), or sooner when they pass kMaxPendingOut, and always before the next read (a
+// "100 Continue" goes out before its body is read); the peer and local addresses are looked up
+// once per connection.
 class ConnectionStream : public httplib::Stream {
  public:
+  static constexpr size_t kMaxPendingOut = 64 * 1024;
+
   ConnectionStream(socket_t sock, const HeaderLimits& limits, milliseconds read_timeout, milliseconds write_timeout)
       : sock_(sock), limits_(limits), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
 
@@ -57,6 +66,7 @@ class ConnectionStream : public httplib::Stream {
   // is closed, or `keep_going` turns false (checked every 50 ms, so a stopping server is not held).
   template <typename F>
   bool WaitForRequest(milliseconds idle, F keep_going) {
+    if (!Flush()) return false;
     if (pos_ < end_) return true;
     const auto deadline = SteadyClock::now() + idle;
     while (keep_going()) {
@@ -78,6 +88,14 @@ class ConnectionStream : public httplib::Stream {
 
   // The request broke a limit and was answered here; the connection must be closed.
   bool refused() const { return refused_; }
+
+  // Sends what write() gathered; false when the connection failed (nothing more can be sent).
+  bool Flush() {
+    if (out_.empty()) return !broken_;
+    const bool ok = SendAll(out_.data(), out_.size());
+    out_.clear();
+    return ok;
+  }
 
   bool is_readable() const override { return pos_ < end_ || PollOne(sock_, POLLIN, read_timeout_) > 0; }
   bool is_writable() const override { return PollOne(sock_, POLLOUT, write_timeout_) > 0; }
@@ -101,33 +119,74 @@ class ConnectionStream : public httplib::Stream {
 
   ssize_t write(const char* ptr, size_t size) override {
     if (refused_) return static_cast<ssize_t>(size);  // httplib's own error reply: already answered
-    if (!is_writable()) return -1;
-    return ::send(sock_, ptr, size, MSG_NOSIGNAL);
+    if (broken_) return -1;
+    if (out_.size() + size > kMaxPendingOut) {
+      if (!Flush()) return -1;
+      if (size > kMaxPendingOut) return SendAll(ptr, size) ? static_cast<ssize_t>(size) : -1;
+    }
+    out_.append(ptr, size);
+    return static_cast<ssize_t>(size);
   }
 
-  void get_remote_ip_and_port(std::string& ip, int& port) const override { AddressOf(true, sock_, ip, port); }
-  void get_local_ip_and_port(std::string& ip, int& port) const override { AddressOf(false, sock_, ip, port); }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    if (!remote_looked_up_) {
+      AddressOf(true, sock_, remote_ip_, remote_port_);
+      remote_looked_up_ = true;
+    }
+    ip = remote_ip_;
+    port = remote_port_;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    if (!local_looked_up_) {
+      AddressOf(false, sock_, local_ip_, local_port_);
+      local_looked_up_ = true;
+    }
+    ip = local_ip_;
+    port = local_port_;
+  }
   socket_t socket() const override { return sock_; }
 
  private:
-  // recv after waiting for data: the read timeout, and in a header block its deadline too.
+  // Sends all of [p, p + n), waiting (up to the write timeout each time) only when the socket's
+  // buffer is full. A failure marks the connection broken.
+  bool SendAll(const char* p, size_t n) {
+    while (n > 0 && !broken_) {
+      ssize_t sent = ::send(sock_, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (sent > 0) {
+        p += sent;
+        n -= static_cast<size_t>(sent);
+      } else if (sent < 0 && errno == EINTR) {
+        continue;
+      } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (PollOne(sock_, POLLOUT, write_timeout_) <= 0) broken_ = true;
+      } else {
+        broken_ = true;
+      }
+    }
+    return !broken_;
+  }
+
+  // recv, waiting for data only when there is none yet: up to the read timeout, and in a header
+  // block up to its deadline too. Pending output goes first (the client may be waiting for it).
   ssize_t Receive(char* ptr, size_t size) {
-    milliseconds wait = read_timeout_;
-    bool header_deadline_first = false;
-    if (in_header_) {
-      auto left = std::chrono::ceil<milliseconds>(header_deadline_ - SteadyClock::now());
-      header_deadline_first = left <= wait;
-      wait = std::min(wait, std::max(left, milliseconds::zero()));
+    if (!Flush()) return -1;
+    for (;;) {
+      ssize_t n = ::recv(sock_, ptr, size, MSG_DONTWAIT);
+      if (n >= 0) return n;
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+      milliseconds wait = read_timeout_;
+      bool header_deadline_first = false;
+      if (in_header_) {
+        auto left = std::chrono::ceil<milliseconds>(header_deadline_ - SteadyClock::now());
+        header_deadline_first = left <= wait;
+        wait = std::min(wait, std::max(left, milliseconds::zero()));
+      }
+      if (PollOne(sock_, POLLIN, wait) <= 0) {
+        if (header_deadline_first) Refuse(408, "Request Timeout", "request headers not received in time");
+        return -1;
+      }
     }
-    if (PollOne(sock_, POLLIN, wait) <= 0) {
-      if (header_deadline_first) Refuse(408, "Request Timeout", "request headers not received in time");
-      return -1;
-    }
-    ssize_t n;
-    do {
-      n = ::recv(sock_, ptr, size, 0);
-    } while (n < 0 && errno == EINTR);
-    return n;
   }
 
   // Counts up to `n` header bytes; returns how many of them belong to the header block (fewer
@@ -175,6 +234,15 @@ class ConnectionStream : public httplib::Stream {
   char buffer_[4096];
   size_t pos_ = 0;  // buffer_[pos_, end_) is read but not yet handed out
   size_t end_ = 0;
+  std::string out_;      // written by httplib, not yet sent
+  bool broken_ = false;  // a send failed; the connection is done
+
+  mutable bool remote_looked_up_ = false;
+  mutable std::string remote_ip_;
+  mutable int remote_port_ = 0;
+  mutable bool local_looked_up_ = false;
+  mutable std::string local_ip_;
+  mutable int local_port_ = 0;
 
   bool in_header_ = false;
   size_t header_bytes_ = 0;
@@ -196,6 +264,7 @@ bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
     strm.BeginRequest();
     bool connection_closed = false;
     ok = process_request(strm, /*close_connection=*/left == 1, connection_closed, nullptr);
+    if (!strm.Flush()) ok = false;  // the response goes out here, in as few sends as it fits
     if (!ok || connection_closed || strm.refused()) break;
   }
   if (strm.refused()) {

@@ -32,6 +32,12 @@ class BoundedHttpServerTest : public ::testing::Test {
       remote_addr_ = req.remote_addr;
       res.set_content("hello " + req.get_header_value("X-Name"), "text/plain");
     });
+    server_->Get("/big", [this](const httplib::Request&, httplib::Response& res) {
+      ++handled_;
+      std::string body(1 << 20, 'x');
+      for (size_t i = 0; i < body.size(); i += 4096) body[i] = static_cast<char>('a' + (i / 4096) % 26);
+      res.set_content(body, "application/octet-stream");
+    });
     server_->Post("/echo-size", [this](const httplib::Request& req, httplib::Response& res) {
       ++handled_;
       res.set_content(std::to_string(req.body.size()), "text/plain");
@@ -194,6 +200,47 @@ TEST_F(BoundedHttpServerTest, HeadersTrickledPastTheDeadlineAre408) {
   std::string got = ReadResponse();
   EXPECT_EQ(got.rfind("HTTP/1.1 408 Request Timeout", 0), 0u) << got;
   EXPECT_EQ(handled_.load(), 0);
+}
+
+// Responses are gathered and sent when the request is done; one far over the gathering bound
+// goes out in pieces and arrives whole.
+TEST_F(BoundedHttpServerTest, ALargeResponseArrivesWhole) {
+  Start();
+  httplib::Client client("127.0.0.1", port_);
+  client.set_keep_alive(true);
+  for (int i = 0; i < 2; ++i) {
+    auto res = client.Get("/big");
+    ASSERT_TRUE(res) << httplib::to_string(res.error());
+    EXPECT_EQ(res->status, 200);
+    ASSERT_EQ(res->body.size(), size_t{1} << 20);
+    for (size_t at = 0; at < res->body.size(); at += 4096) {
+      ASSERT_EQ(res->body[at], static_cast<char>('a' + (at / 4096) % 26)) << at;
+    }
+  }
+  auto small = client.Get("/hello", {{"X-Name", "after"}});
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->body, "hello after");
+}
+
+// A gathered response must not wait for the client's next request: the interim "100 Continue"
+// goes out before the server reads the body, a HEAD answer (headers only) before the server
+// waits for the next request on the kept-alive connection.
+TEST_F(BoundedHttpServerTest, InterimAndHeadersOnlyAnswersAreNotHeldBack) {
+  Start();
+  Dial();
+  ASSERT_TRUE(SendAll("POST /echo-size HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                      "Expect: 100-continue\r\n\r\n"));
+  std::string interim = ReadResponse("\r\n\r\n");
+  ASSERT_NE(interim.find("100 Continue"), std::string::npos) << interim;
+  ASSERT_TRUE(SendAll("abcde"));
+  std::string answer = ReadResponse("\r\n\r\n5");
+  EXPECT_NE(answer.find("200 OK"), std::string::npos) << answer;
+
+  ASSERT_TRUE(SendAll("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string head = ReadResponse("\r\n\r\n");
+  EXPECT_NE(head.find("200 OK"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Length"), std::string::npos) << head;
+  EXPECT_EQ(handled_.load(), 2);
 }
 
 TEST_F(BoundedHttpServerTest, StopIsNotHeldByAnIdleKeptAliveConnection) {
