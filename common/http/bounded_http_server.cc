@@ -1,6 +1,5 @@
 #include "common/http/bounded_http_server.h"
 
-#include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,40 +9,18 @@
 #include <cstring>
 #include <string>
 
+#include "common/http/socket_io.h"
+
 namespace zroute {
 namespace {
+
+using socket_io::AddressOf;
+using socket_io::PollOne;
 
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 
-// poll(2) on one descriptor; > 0 ready, 0 timed out, < 0 error.
-int PollOne(int fd, short events, milliseconds timeout) {
-  pollfd p{fd, events, 0};
-  const auto deadline = SteadyClock::now() + timeout;
-  while (true) {
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - SteadyClock::now());
-    int r = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
-    if (r < 0 && errno == EINTR) continue;
-    return r;
-  }
-}
-
 milliseconds ToMillis(time_t sec, time_t usec) { return milliseconds(sec * 1000 + usec / 1000); }
-
-void AddressOf(bool peer, socket_t sock, std::string& ip, int& port) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof(addr);
-  int r = peer ? ::getpeername(sock, reinterpret_cast<sockaddr*>(&addr), &len)
-               : ::getsockname(sock, reinterpret_cast<sockaddr*>(&addr), &len);
-  if (r != 0) return;
-  char host[NI_MAXHOST];
-  char serv[NI_MAXSERV];
-  if (::getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof(host), serv, sizeof(serv),
-                    NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
-    ip = host;
-    port = std::atoi(serv);
-  }
-}
 
 // One connection's byte stream, kept across its keep-alive requests. Reads are buffered (httplib
 // reads header lines a byte at a time); while a request's header block is being read, every byte
@@ -147,22 +124,8 @@ class ConnectionStream : public httplib::Stream {
   socket_t socket() const override { return sock_; }
 
  private:
-  // Sends all of [p, p + n), waiting (up to the write timeout each time) only when the socket's
-  // buffer is full. A failure marks the connection broken.
   bool SendAll(const char* p, size_t n) {
-    while (n > 0 && !broken_) {
-      ssize_t sent = ::send(sock_, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (sent > 0) {
-        p += sent;
-        n -= static_cast<size_t>(sent);
-      } else if (sent < 0 && errno == EINTR) {
-        continue;
-      } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (PollOne(sock_, POLLOUT, write_timeout_) <= 0) broken_ = true;
-      } else {
-        broken_ = true;
-      }
-    }
+    if (!broken_ && !socket_io::SendAll(sock_, p, n, write_timeout_)) broken_ = true;
     return !broken_;
   }
 
@@ -170,23 +133,18 @@ class ConnectionStream : public httplib::Stream {
   // block up to its deadline too. Pending output goes first (the client may be waiting for it).
   ssize_t Receive(char* ptr, size_t size) {
     if (!Flush()) return -1;
-    for (;;) {
-      ssize_t n = ::recv(sock_, ptr, size, MSG_DONTWAIT);
-      if (n >= 0) return n;
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
-      milliseconds wait = read_timeout_;
-      bool header_deadline_first = false;
-      if (in_header_) {
-        auto left = std::chrono::ceil<milliseconds>(header_deadline_ - SteadyClock::now());
-        header_deadline_first = left <= wait;
-        wait = std::min(wait, std::max(left, milliseconds::zero()));
-      }
-      if (PollOne(sock_, POLLIN, wait) <= 0) {
-        if (header_deadline_first) Refuse(408, "Request Timeout", "request headers not received in time");
-        return -1;
-      }
+    milliseconds wait = read_timeout_;
+    bool header_deadline_first = false;
+    if (in_header_) {
+      auto left = std::chrono::ceil<milliseconds>(header_deadline_ - SteadyClock::now());
+      header_deadline_first = left <= wait;
+      wait = std::min(wait, std::max(left, milliseconds::zero()));
     }
+    ssize_t n = socket_io::ReceiveSome(sock_, ptr, size, wait);
+    if (n < 0 && errno == ETIMEDOUT && header_deadline_first) {
+      Refuse(408, "Request Timeout", "request headers not received in time");
+    }
+    return n;
   }
 
   // Counts up to `n` header bytes; returns how many of them belong to the header block (fewer
@@ -218,12 +176,7 @@ class ConnectionStream : public httplib::Stream {
     const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + reason +
                                  "\r\nContent-Type: application/json\r\nContent-Length: " +
                                  std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-    size_t sent = 0;
-    while (sent < response.size() && PollOne(sock_, POLLOUT, write_timeout_) > 0) {
-      ssize_t n = ::send(sock_, response.data() + sent, response.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) break;
-      sent += static_cast<size_t>(n);
-    }
+    (void)socket_io::SendAll(sock_, response.data(), response.size(), write_timeout_);
   }
 
   const socket_t sock_;

@@ -5,6 +5,7 @@
 #include "common/cloudevents/http_binding.h"
 #include "common/cloudevents/json_format.h"
 #include "common/cloudevents/trace_context.h"
+#include "common/http/lean_http_client.h"
 
 namespace zroute {
 
@@ -31,7 +32,7 @@ void AddMetadata(const DeliveryMetadata& metadata, httplib::Headers* headers) {
   headers->emplace("zroute-delivery-attempt", std::to_string(metadata.attempt));
 }
 
-DeliveryResult Post(httplib::Client& client, const std::string& route, const httplib::Headers& headers,
+DeliveryResult Post(LeanHttpClient& client, const std::string& route, const httplib::Headers& headers,
                     const std::string& body, const std::string& content_type, std::chrono::milliseconds timeout) {
   client.set_read_timeout(timeout);
   client.set_write_timeout(timeout);
@@ -60,7 +61,7 @@ DeliveryResult Post(httplib::Client& client, const std::string& route, const htt
 }  // namespace
 
 AppClient::AppClient(const std::string& host, int port, const std::string& bearer_token)
-    : client_(std::make_unique<httplib::Client>(host, port)) {
+    : client_(std::make_unique<LeanHttpClient>(host, port)) {
   if (!bearer_token.empty()) client_->set_bearer_token_auth(bearer_token);
   client_->set_tcp_nodelay(true);
   client_->set_keep_alive(true);

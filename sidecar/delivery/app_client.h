@@ -2,7 +2,7 @@
 //
 // Response contract: 2xx delivered; 429 and 503 retried honouring Retry-After; 408, 409, other
 // 5xx and connection errors retried with the subscription's backoff; any other status is final
-// (dead letter). One AppClient per delivery thread (an httplib client is not thread-safe).
+// (dead letter). One AppClient per delivery thread (an HTTP client is not thread-safe).
 // A batch (DeliverBatch) is one application/cloudevents-batch+json POST; its answer holds for
 // every event in it.
 #pragma once
@@ -15,11 +15,9 @@
 
 #include "common/cloudevents/cloud_event.h"
 
-namespace httplib {
-class Client;
-}
-
 namespace zroute {
+
+class LeanHttpClient;
 
 enum class DeliveryOutcome { kDelivered, kRetry, kFinal };
 
@@ -57,7 +55,7 @@ class AppClient {
                               std::chrono::milliseconds timeout, const DeliveryMetadata& metadata = {});
 
  private:
-  std::unique_ptr<httplib::Client> client_;
+  std::unique_ptr<LeanHttpClient> client_;
 };
 
 }  // namespace zroute

@@ -16,6 +16,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/common/http/tcp_segments.h"
+
 namespace zroute {
 namespace {
 
@@ -200,6 +202,17 @@ TEST_F(BoundedHttpServerTest, HeadersTrickledPastTheDeadlineAre408) {
   std::string got = ReadResponse();
   EXPECT_EQ(got.rfind("HTTP/1.1 408 Request Timeout", 0), 0u) << got;
   EXPECT_EQ(handled_.load(), 0);
+}
+
+// A response (httplib writes the status and headers, then the body) leaves in one segment.
+TEST_F(BoundedHttpServerTest, AResponseIsSentInOnePiece) {
+  Start();
+  server_->set_tcp_nodelay(true);  // each send would be a segment of its own
+  Dial();
+  ASSERT_TRUE(SendAll("GET /hello HTTP/1.1\r\nHost: x\r\nX-Name: one\r\n\r\n"));
+  std::string got = ReadResponse("hello one");
+  ASSERT_NE(got.find("hello one"), std::string::npos) << got;
+  EXPECT_EQ(testing::DataSegmentsIn(fd_), 1u);
 }
 
 // Responses are gathered and sent when the request is done; one far over the gathering bound
