@@ -1,5 +1,7 @@
 #include "bench/bench_runner.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -209,6 +211,18 @@ Status BenchRunner::RunDataPath() {
          "app CPU, direct POSTs", "<= 0.05", batched.cpu_seconds[0] / k <= 0.05, ""});
     Add({"CPU, subscriber sidecar (batched)", "CPU-s/1000 ev", batched.cpu_seconds[1] / k, app_direct,
          "app CPU, direct POSTs", "<= 0.05", batched.cpu_seconds[1] / k <= 0.05, ""});
+    // What bounds the throughput ratios: with the machine saturated, events/s is about
+    // (CPUs / CPU per event), so zroute's ratio to direct is about the inverse of these ratios.
+    Add({"CPU, app (single events via zroute)", "CPU-s/1000 ev", single.cpu_seconds[2] / k, app_direct,
+         "app CPU, direct POSTs", "", std::nullopt, ""});
+    Add({"CPU, app (batched delivery)", "CPU-s/1000 ev", batched.cpu_seconds[2] / k, app_direct,
+         "app CPU, direct POSTs", "", std::nullopt, ""});
+    const double cpus = static_cast<double>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+    auto machine = [&](const LoadResult& r) { return r.machine_busy * r.seconds * cpus / k; };
+    Add({"CPU, whole machine (single events)", "CPU-s/1000 ev", machine(single), machine(direct),
+         "whole machine, direct POSTs", "", std::nullopt, "load generator, sidecars, app and kernel"});
+    Add({"CPU, whole machine (batched)", "CPU-s/1000 ev", machine(batched), machine(direct),
+         "whole machine, direct POSTs", "", std::nullopt, "load generator, sidecars, app and kernel"});
   }
 
   if (Selected("latency")) {
