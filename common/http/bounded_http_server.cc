@@ -105,22 +105,8 @@ class ConnectionStream : public httplib::Stream {
     return static_cast<ssize_t>(size);
   }
 
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    if (!remote_looked_up_) {
-      AddressOf(true, sock_, remote_ip_, remote_port_);
-      remote_looked_up_ = true;
-    }
-    ip = remote_ip_;
-    port = remote_port_;
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    if (!local_looked_up_) {
-      AddressOf(false, sock_, local_ip_, local_port_);
-      local_looked_up_ = true;
-    }
-    ip = local_ip_;
-    port = local_port_;
-  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { remote_.Get(sock_, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { local_.Get(sock_, ip, port); }
   socket_t socket() const override { return sock_; }
 
  private:
@@ -190,12 +176,24 @@ class ConnectionStream : public httplib::Stream {
   std::string out_;      // written by httplib, not yet sent
   bool broken_ = false;  // a send failed; the connection is done
 
-  mutable bool remote_looked_up_ = false;
-  mutable std::string remote_ip_;
-  mutable int remote_port_ = 0;
-  mutable bool local_looked_up_ = false;
-  mutable std::string local_ip_;
-  mutable int local_port_ = 0;
+  // One end's address, looked up on first use: it does not change while the connection lives.
+  struct CachedAddress {
+    explicit CachedAddress(bool is_peer) : peer(is_peer) {}
+    const bool peer;
+    bool looked_up = false;
+    std::string ip;
+    int port = 0;
+    void Get(socket_t sock, std::string& out_ip, int& out_port) {
+      if (!looked_up) {
+        AddressOf(peer, sock, ip, port);
+        looked_up = true;
+      }
+      out_ip = ip;
+      out_port = port;
+    }
+  };
+  mutable CachedAddress remote_{true};
+  mutable CachedAddress local_{false};
 
   bool in_header_ = false;
   size_t header_bytes_ = 0;

@@ -21,6 +21,23 @@
 namespace zroute {
 namespace {
 
+// A listening socket on 127.0.0.1 at a free port (the kernel accepts connections into its
+// backlog; nothing answers unless the test does). -1 on failure.
+int ListenOnLoopback(int* port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd, 4) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
 class LeanHttpClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -85,15 +102,10 @@ TEST_F(LeanHttpClientTest, BodiesPastTheGatheringBoundGoAndComeWhole) {
 
 TEST_F(LeanHttpClientTest, AServerThatStopsAnsweringIsATimeout) {
   // A listener that accepts (the kernel does) and never reads or answers.
-  int silent = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(listen(silent, 4), 0);
-  socklen_t len = sizeof(addr);
-  ASSERT_EQ(getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  LeanHttpClient client("127.0.0.1", ntohs(addr.sin_port));
+  int port = 0;
+  int silent = ListenOnLoopback(&port);
+  ASSERT_GE(silent, 0);
+  LeanHttpClient client("127.0.0.1", port);
   client.set_read_timeout(std::chrono::milliseconds(200));
   const auto start = std::chrono::steady_clock::now();
   auto res = client.Post("/echo", "x", "text/plain");
@@ -107,14 +119,9 @@ TEST_F(LeanHttpClientTest, AServerThatStopsAnsweringIsATimeout) {
 // segments it received for the request (TCP_INFO). With TCP_NODELAY every send is a segment of
 // its own, so a request written as headers, then body, arrives as two.
 TEST(LeanHttpClientRawTest, ARequestIsSentInOnePiece) {
-  int listener = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(listen(listener, 4), 0);
-  socklen_t len = sizeof(addr);
-  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  int port = 0;
+  int listener = ListenOnLoopback(&port);
+  ASSERT_GE(listener, 0);
   const std::string body(1024, 'e');
   struct Seen {
     std::string request;
@@ -140,7 +147,7 @@ TEST(LeanHttpClientRawTest, ARequestIsSentInOnePiece) {
     close(conn);
     return seen;
   });
-  LeanHttpClient client("127.0.0.1", ntohs(addr.sin_port));
+  LeanHttpClient client("127.0.0.1", port);
   client.set_tcp_nodelay(true);
   auto res = client.Post("/events", {{"ce-id", "1"}}, body, "application/octet-stream");
   Seen seen = server.get();
