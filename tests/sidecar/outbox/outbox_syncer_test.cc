@@ -66,18 +66,28 @@ class SyncLatch {
   int entered_ = 0;
 };
 
+// An interval-sync outbox on a memory file system with fault injection; with `hold_syncs`, its
+// fdatasyncs enter a held latch.
+struct IntervalOutbox {
+  explicit IntervalOutbox(bool hold_syncs) {
+    if (hold_syncs) fs.SetSyncHook([this] { latch.Enter(); });
+    outbox = MustOpen(IntervalOptions(), clock, fs);
+  }
+  MemoryFileSystem memory;
+  FaultInjectingFileSystem fs{memory};
+  SimulatedClock clock;
+  SyncLatch latch{/*held=*/true};
+  std::unique_ptr<Outbox> outbox;  // declared last: closed before the file system goes
+};
+
 // The property the syncer exists for. The syncer is held inside fdatasync by the latch; Appends
 // issued meanwhile must complete. Under the former design the writer thread ran the periodic
 // fdatasync itself (WriterLoop -> SyncUnsynced), so the thread held in the latch was the writer:
 // these Appends would stay queued until the latch is released, the future below would not be
 // ready within kBound and the test would fail.
 TEST(OutboxSyncerTest, AppendCompletesWhileTheSyncerIsInsideFdatasync) {
-  MemoryFileSystem memory;
-  FaultInjectingFileSystem fs(memory);
-  SimulatedClock clock;
-  SyncLatch latch(/*held=*/true);
-  fs.SetSyncHook([&] { latch.Enter(); });
-  auto outbox = MustOpen(IntervalOptions(), clock, fs);
+  IntervalOutbox rig(/*hold_syncs=*/true);
+  auto& [memory, fs, clock, latch, outbox] = rig;
   ASSERT_NE(outbox, nullptr);
   ASSERT_TRUE(outbox->Append("t", OneRecord("first")).ok());
   clock.Advance(kInterval);
@@ -151,12 +161,8 @@ TEST(OutboxSyncerTest, SyncsOnceSyncIntervalOfSimulatedTimeHasPassed) {
 }
 
 TEST(OutboxSyncerTest, SyncerFailureFailsLaterAppendsAndClose) {
-  MemoryFileSystem memory;
-  FaultInjectingFileSystem fs(memory);
-  SimulatedClock clock;
-  SyncLatch latch(/*held=*/true);
-  fs.SetSyncHook([&] { latch.Enter(); });
-  auto outbox = MustOpen(IntervalOptions(), clock, fs);
+  IntervalOutbox rig(/*hold_syncs=*/true);
+  auto& [memory, fs, clock, latch, outbox] = rig;
   ASSERT_NE(outbox, nullptr);
   ASSERT_TRUE(outbox->Append("t", OneRecord("acked after write")).ok());
   fs.FailSyncsAfter(0);
@@ -180,10 +186,8 @@ TEST(OutboxSyncerTest, SyncerFailureFailsLaterAppendsAndClose) {
 
 TEST(OutboxSyncerTest, CloseSyncsEveryUnsyncedTopicAndReportsAFailedFinalSync) {
   {
-    MemoryFileSystem memory;
-    FaultInjectingFileSystem fs(memory);
-    SimulatedClock clock;
-    auto outbox = MustOpen(IntervalOptions(), clock, fs);
+    IntervalOutbox rig(/*hold_syncs=*/false);
+    auto& [memory, fs, clock, latch, outbox] = rig;
     ASSERT_NE(outbox, nullptr);
     ASSERT_TRUE(outbox->Append("a", OneRecord("1")).ok());
     ASSERT_TRUE(outbox->Append("b", OneRecord("2")).ok());
@@ -196,10 +200,8 @@ TEST(OutboxSyncerTest, CloseSyncsEveryUnsyncedTopicAndReportsAFailedFinalSync) {
     EXPECT_EQ(reopened->EndOffset("b"), 1u);
   }
   {
-    MemoryFileSystem memory;
-    FaultInjectingFileSystem fs(memory);
-    SimulatedClock clock;
-    auto outbox = MustOpen(IntervalOptions(), clock, fs);
+    IntervalOutbox rig(/*hold_syncs=*/false);
+    auto& [memory, fs, clock, latch, outbox] = rig;
     ASSERT_NE(outbox, nullptr);
     ASSERT_TRUE(outbox->Append("a", OneRecord("1")).ok());
     fs.FailSyncsAfter(0);
