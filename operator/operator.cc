@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "common/util/logging.h"
+#include "common/util/thread_name.h"
 #include "operator/cluster/kube_resource_source.h"
 #include "operator/kube/http_kube_client.h"
 #include "operator/security/curve_secret.h"
@@ -72,7 +73,10 @@ Status Operator::Start() {
                   cv_.notify_all();
                 },
         });
-    leader_thread_ = std::thread([this] { LeaderLoop(); });
+    leader_thread_ = std::thread([this] {
+      SetCurrentThreadName("zr-leader");
+      LeaderLoop();
+    });
     elector_->Start();
     ZR_LOG(kInfo, "operator", "started as leader candidate",
            {{"lease", le.lease_namespace + "/" + le.lease_name}, {"identity", le.identity}, {"http", http_port_}});
@@ -179,7 +183,10 @@ Status Operator::StartLeaderWork() {
   }
   metrics_.leader.With({}).Set(1);
   if (status_) status_->Start();
-  periodic_ = std::thread([this] { PeriodicLoop(); });
+  periodic_ = std::thread([this] {
+    SetCurrentThreadName("zr-periodic");
+    PeriodicLoop();
+  });
   leader_work_ = true;
   if (webhook_) webhook_->Wake();  // manage the webhook certificates now, not at the next poll
   if (pod_label_) pod_label_->SetLeader(true);  // the control-plane Service now selects this pod

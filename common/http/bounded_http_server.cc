@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/http/socket_io.h"
+#include "common/util/thread_name.h"
 
 namespace zroute {
 namespace {
@@ -206,6 +207,7 @@ class ConnectionStream : public httplib::Stream {
 }  // namespace
 
 bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
+  SetCurrentThreadName("zr-http");  // a pool thread serving one connection
   ConnectionStream strm(sock, limits_, ToMillis(read_timeout_sec_, read_timeout_usec_),
                         ToMillis(write_timeout_sec_, write_timeout_usec_));
   const milliseconds idle = milliseconds(keep_alive_timeout_sec_ * 1000);

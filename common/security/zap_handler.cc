@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "common/util/logging.h"
+#include "common/util/thread_name.h"
 
 namespace zroute::security {
 namespace {
@@ -25,7 +26,10 @@ Status ZapHandler::Start() {
     socket_.close();
     return Status::Unavailable(std::string("cannot bind the ZAP handler: ") + e.what());
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("zr-zap");
+    Run();
+  });
   return Status::OK();
 }
 

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "common/util/logging.h"
+#include "common/util/thread_name.h"
 
 namespace zroute::cluster {
 namespace {
@@ -51,7 +52,10 @@ std::string SanitizeEventText(const std::string& text, size_t limit) {
 
 KubeEventRecorder::KubeEventRecorder(kube::KubeClient& client, const Clock& clock, KubeEventRecorderOptions options)
     : client_(client), clock_(clock), options_(std::move(options)) {
-  writer_ = std::thread([this] { Run(); });
+  writer_ = std::thread([this] {
+    SetCurrentThreadName("zr-kube-events");
+    Run();
+  });
 }
 
 KubeEventRecorder::~KubeEventRecorder() { Stop(); }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/util/logging.h"
+#include "common/util/thread_name.h"
 
 namespace zroute::cluster {
 
@@ -46,7 +47,10 @@ Status KubeResourceSource::Start(ChangeFn on_change) {
     dirty_ = false;  // the snapshot below covers everything seen so far
   }
   on_change_(Snapshot());
-  publisher_ = std::thread([this] { PublishLoop(); });
+  publisher_ = std::thread([this] {
+    SetCurrentThreadName("zr-kube-source");
+    PublishLoop();
+  });
   return Status::OK();
 }
 

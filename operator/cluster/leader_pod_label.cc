@@ -3,6 +3,7 @@
 #include <random>
 
 #include "common/util/logging.h"
+#include "common/util/thread_name.h"
 
 namespace zroute::cluster {
 
@@ -34,7 +35,10 @@ void LeaderPodLabel::Start() {
   }
   std::lock_guard<std::mutex> lock(mu_);
   started_ = true;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("zr-leader-label");
+    Loop();
+  });
 }
 
 void LeaderPodLabel::SetLeader(bool leader) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/util/thread_name.h"
 #include "operator/webhook/injection_annotations.h"
 #include "operator/webhook/sidecar_container.h"
 
@@ -134,7 +135,10 @@ Status ReadyPodsWatcher::Start(ChangeFn on_change) {
     dirty_ = false;
   }
   on_change_(Snapshot());
-  publisher_ = std::thread([this] { PublishLoop(); });
+  publisher_ = std::thread([this] {
+    SetCurrentThreadName("zr-ready-pods");
+    PublishLoop();
+  });
   return Status::OK();
 }
 

@@ -2,6 +2,7 @@
 
 #include "common/resources/resource_parser.h"
 #include "common/util/logging.h"
+#include "common/util/thread_name.h"
 #include "operator/cluster/kube_resource_source.h"
 #include "operator/kube/object_cache.h"
 #include "operator/scaling/scaling_controller.h"
@@ -73,7 +74,10 @@ std::string StatusWriter::QueueKey(ResourceKind kind, const std::string& object_
 
 void StatusWriter::Start() {
   if (worker_.joinable()) return;
-  worker_ = std::thread([this] { Run(); });
+  worker_ = std::thread([this] {
+    SetCurrentThreadName("zr-status");
+    Run();
+  });
 }
 
 void StatusWriter::Stop() {

@@ -2,6 +2,7 @@
 
 #include "common/util/ids.h"
 #include "common/util/logging.h"
+#include "common/util/thread_name.h"
 #include "operator/webhook/certificate_checks.h"
 
 namespace zroute::cluster {
@@ -43,7 +44,10 @@ Status WebhookHost::Start() {
   }
   if (thread_.joinable()) return Status::FailedPrecondition("webhook: already started");
   server_ = std::make_unique<webhook::WebhookServer>(options_.injector, options_.server);
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("zr-webhook-host");
+    Loop();
+  });
   return Status::OK();
 }
 

@@ -2,6 +2,7 @@
 
 #include "common/routing/routing_diff.h"
 #include "common/util/logging.h"
+#include "common/util/thread_name.h"
 #include "common/wire/control_messages.h"
 #include "operator/controller/routing_builder.h"
 
@@ -40,7 +41,10 @@ StatusOr<std::string> ControlServer::Start() {
     return Status::Unavailable("cannot bind control endpoint " + options_.bind + ": " + e.what());
   }
   std::string endpoint = router_.get(zmq::sockopt::last_endpoint);
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("zr-control");
+    Run();
+  });
   return endpoint;
 }
 

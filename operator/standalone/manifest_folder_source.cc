@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/util/logging.h"
+#include "common/util/thread_name.h"
 
 namespace zroute {
 
@@ -39,7 +40,10 @@ Status ManifestFolderSource::Start(ChangeFn on_change) {
   on_change_ = std::move(on_change);
   fingerprint_ = Fingerprint(dir_);
   Load();
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("zr-manifests");
+    Loop();
+  });
   return Status::OK();
 }
 

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <strings.h>
 
+#include "common/util/thread_name.h"
+
 namespace zroute::webhook {
 
 struct WebhookServer::Credentials {
@@ -109,7 +111,10 @@ Status WebhookServer::Start() {
     }
     port_ = options_.port;
   }
-  listener_ = std::thread([this] { server_->listen_after_bind(); });
+  listener_ = std::thread([this] {
+    SetCurrentThreadName("zr-webhook");
+    server_->listen_after_bind();
+  });
   // The library offers no readiness signal: is_running() turns true as the accept loop starts.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (!server_->is_running()) {

@@ -4,6 +4,7 @@
 
 #include "common/util/backoff.h"
 #include "common/util/logging.h"
+#include "common/util/thread_name.h"
 
 namespace zroute {
 
@@ -95,6 +96,7 @@ DeliveryPool::Job* DeliveryPool::TakeJobLocked(MonoTime now) {
 }
 
 void DeliveryPool::WorkerLoop() {
+  SetCurrentThreadName("zr-deliver");
   AppClient client(config_.app_host, config_.app_port, config_.delivery_token);
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {

@@ -5,6 +5,7 @@
 
 #include "common/cloudevents/binary_format.h"
 #include "common/util/logging.h"
+#include "common/util/thread_name.h"
 #include "common/wire/wire_format.h"
 
 namespace zroute {
@@ -56,7 +57,10 @@ StatusOr<std::string> LinkLoop::Start(const wire::SidecarInfo& self_without_endp
     return Status::InvalidArgument(std::string("bad operator endpoint: ") + e.what());
   }
   pool_.Start();
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("zr-link");
+    Run();
+  });
   return self.data_endpoint;
 }
 
