@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/util/thread_name.h"
 #include "sidecar/outbox/outbox_format.h"
 #include "sidecar/outbox/segment_writer.h"
 #include "sidecar/outbox/topic_name.h"
@@ -51,8 +52,14 @@ Status FileOutbox::Start() {
   disk_bytes_ = bytes;
   // Both timers start here, not when the threads first run (a test may move the clock before).
   last_sync_ = last_cursor_persist_ = clock_.Now();
-  writer_ = std::thread([this] { WriterLoop(); });
-  if (options_.sync_policy == SyncPolicy::kInterval) syncer_ = std::thread([this] { SyncerLoop(); });
+  writer_ = std::thread([this] {
+    SetCurrentThreadName("zr-outbox-write");
+    WriterLoop();
+  });
+  if (options_.sync_policy == SyncPolicy::kInterval) syncer_ = std::thread([this] {
+      SetCurrentThreadName("zr-outbox-sync");
+      SyncerLoop();
+    });
   return Status::OK();
 }
 
@@ -106,8 +113,13 @@ StatusOr<std::vector<uint64_t>> FileOutbox::Append(const std::string& topic,
   }
   reserved_bytes_ += bytes;
   queue_.push_back(&request);
-  if (queue_.size() == 1) work_cv_.notify_one();
+  const bool write_here = !writing_;
+  writing_ = true;
   lock.unlock();
+  if (write_here) {
+    // The outbox was idle: this caller writes its own request (and whatever queued meanwhile).
+    WriteQueued();
+  }
   while (sem_wait(&request.done) != 0) {
     // EINTR: a signal handler ran; keep waiting (the writer posts exactly once).
   }
@@ -115,20 +127,45 @@ StatusOr<std::vector<uint64_t>> FileOutbox::Append(const std::string& topic,
   return std::move(request.offsets);
 }
 
-void FileOutbox::WriterLoop() {
+bool FileOutbox::WriteQueued() {
   std::vector<AppendRequest*> batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch.swap(queue_);
+  }
+  ProcessBatch(batch);  // posts every request of the batch; none is touched after that
+  bool more = false;
+  bool closing = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    more = !queue_.empty();
+    if (!more) {
+      writing_ = false;
+      writer_has_it_ = false;
+      closing = closed_;
+    } else if (!writer_has_it_) {
+      // Requests came while this caller wrote: the writer thread, not this caller, writes them,
+      // so this caller's own answer is not held back by other callers' batches.
+      writer_has_it_ = true;
+      work_cv_.notify_one();
+    }
+  }
+  if (closing) idle_cv_.notify_all();  // Close waits for the write side to be free
+  return more;
+}
+
+void FileOutbox::WriterLoop() {
   for (;;) {
     bool closing = false;
+    bool write = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      work_cv_.wait_for(lock, kCursorPersistInterval, [&] { return !queue_.empty() || closed_; });
-      batch.swap(queue_);
-      closing = closed_ && batch.empty();
+      work_cv_.wait_for(lock, kCursorPersistInterval, [&] { return writer_has_it_ || stop_writer_; });
+      write = writer_has_it_;
+      closing = stop_writer_;
     }
-    if (!batch.empty()) {
-      ProcessBatch(batch);
-      batch.clear();
-    }
+    // Holds the write side until the queue is empty (a busy outbox keeps its batches here).
+    while (write) write = WriteQueued();
     const MonoTime now = clock_.Now();
     if (closing || now - last_cursor_persist_ >= kCursorPersistInterval) {
       last_cursor_persist_ = now;
@@ -264,6 +301,11 @@ Status FileOutbox::PersistCursors() {
 
 Status FileOutbox::FlushCursors() { return PersistCursors(); }
 
+size_t FileOutbox::QueuedAppends() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size();
+}
+
 StatusOr<std::vector<StoredRecord>> FileOutbox::Read(const std::string& topic, uint64_t from,
                                                      size_t max_records, size_t max_bytes) const {
   Topic* t = FindTopic(topic);
@@ -330,12 +372,16 @@ Status FileOutbox::Close() {
   std::lock_guard<std::mutex> close_lock(close_mu_);
   if (close_done_) return close_status_;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    // New appends are refused from here; the ones already queued are written by the caller that
+    // holds the write side, which frees it when the queue is empty.
+    std::unique_lock<std::mutex> lock(mu_);
     closed_ = true;
+    idle_cv_.wait(lock, [&] { return !writing_; });
+    stop_writer_ = true;
   }
-  work_cv_.notify_one();
+  work_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
-  // The writer has stopped, so nothing is added to to_sync_ any more: the syncer's last round
+  // No append is written any more, so nothing is added to to_sync_: the syncer's last round
   // syncs every topic still unsynced, then it exits.
   {
     std::lock_guard<std::mutex> lock(sync_mu_);

@@ -3,13 +3,18 @@
 // Layout: options.dir/<escaped topic>/ holds the topic's segment files and its cursor file
 // (sidecar/outbox/topic_name.h, sidecar/outbox/outbox_format.h).
 //
-// Group commit: Append callers put a request on a queue and wait. One writer thread takes every
-// queued request at once, encodes them into one buffer per topic, does one write() and (under
-// SyncPolicy::kEveryBatch) one fdatasync per touched topic, publishes the records to readers and
-// wakes the whole batch. The queue mutex is never held during I/O, so the next batch forms while
-// the current one syncs.
+// Group commit: Append puts a request on a queue. When nobody is writing, the caller writes it
+// itself: it takes every queued request at once, encodes them into one buffer per topic, does one
+// write() and (under SyncPolicy::kEveryBatch) one fdatasync per touched topic, publishes the
+// records to readers and wakes the rest of the batch. Callers that come while a batch is being
+// written wait in the queue; the writer thread then takes the write side and writes batch after
+// batch until the queue is empty. The queue mutex is never held during I/O, so the next batch
+// forms while the current one syncs. So an append to an idle outbox costs no thread hand-off (a
+// writer thread alone cost two wake-ups per batch, the writer's and the caller's), and a busy
+// outbox keeps the writer thread's pipeline: it is already running when the next batch is ready,
+// where handing the write side from caller to caller would wait for each one's wake-up.
 //
-// Under kInterval, callers are woken after the write() and the writer never fdatasyncs itself
+// Under kInterval, callers are woken after the write() and the writing caller never fdatasyncs
 // (except the old segment on a roll, under every policy): it hands the touched topics to a syncer
 // thread (MarkUnsynced, before waking the batch), which fdatasyncs each one's active segment at
 // most every sync_interval by the injected clock (TopicLog::SyncActive). So a slow fdatasync never
@@ -28,15 +33,17 @@
 // most every kCursorPersistInterval (by the injected clock), and always on FlushCursors(), Close()
 // and before ApplyRetention removes segments. DropCursor persists at once.
 //
-// Close stops the writer (after its last batch), then the syncer after a final sync of every
-// topic still unsynced, joins both threads and reports the first fatal error.
+// Close refuses new appends, waits for the queued ones to be written, stops the writer thread, then
+// the syncer after a final sync of every topic still unsynced, and reports the first fatal error.
 //
-// Threads: every public method may be called from any thread. Start() starts the writer thread
-// (WriterLoop) and, under kInterval only, the syncer thread (SyncerLoop); Close() (or the
-// destructor) joins both. topics_mu_ guards topics_ (topics are never removed while open, so a
-// Topic* stays valid); mu_ guards the queue, closed_, failed_ and reserved_bytes_; sync_mu_
-// guards to_sync_ and stop_syncer_. last_cursor_persist_ belongs to the writer thread, last_sync_ to
-// the syncer.
+// Threads: every public method may be called from any thread. The write side (each TopicLog's
+// Stage/Flush, ProcessBatch) is held by one thread at a time: an Append caller that found the
+// outbox idle, or the writer thread (writing_ and writer_has_it_, under mu_). Start() starts the
+// writer thread (WriterLoop: batches handed to it, cursor persistence) and, under kInterval only,
+// the syncer thread (SyncerLoop); Close() (or the destructor) joins both. topics_mu_ guards topics_
+// (topics are never removed while open, so a Topic* stays valid); mu_ guards the queue, writing_,
+// writer_has_it_, closed_, stop_writer_, failed_ and reserved_bytes_; sync_mu_ guards to_sync_ and
+// stop_syncer_. last_cursor_persist_ belongs to the writer thread, last_sync_ to the syncer.
 #pragma once
 
 #include <semaphore.h>
@@ -87,6 +94,9 @@ class FileOutbox final : public Outbox {
   // Persists every changed cursor now.
   Status FlushCursors();
 
+  // Appends waiting for the batch being written to finish (they go out together as the next one).
+  size_t QueuedAppends();
+
  private:
   struct Topic {
     Topic(FileSystem& fs, const std::string& dir) : cursors(fs, dir) {}
@@ -99,10 +109,11 @@ class FileOutbox final : public Outbox {
     uint64_t bytes = 0;
     std::vector<uint64_t> offsets;
     Status status;
-    // Posted once by the writer, after it set `status` and `offsets` and let go of mu_: the
-    // caller wakes straight into its own work instead of blocking on the mutex the writer still
-    // holds (a second context switch per append). A POSIX semaphore because it may be destroyed
-    // as soon as sem_wait returns, while the sem_post that woke it is still on its way out.
+    // Posted once by whoever wrote the request, after it set `status` and `offsets` and let go
+    // of mu_: the caller wakes straight into its own work instead of blocking on the mutex the
+    // writer still holds (a second context switch per append). A POSIX semaphore because it may
+    // be destroyed as soon as sem_wait returns, while the sem_post that woke it is still on its
+    // way out.
     sem_t done;
     AppendRequest() { sem_init(&done, 0, 0); }
     ~AppendRequest() { sem_destroy(&done); }
@@ -114,14 +125,19 @@ class FileOutbox final : public Outbox {
   StatusOr<Topic*> GetOrCreateTopic(const std::string& name);
   StatusOr<std::unique_ptr<Topic>> OpenTopic(const std::string& dir_name);
 
+  // Writes every queued request as one batch. Then frees the write side when nothing was queued
+  // meanwhile and returns false; otherwise returns true (on the writer thread: write again) after
+  // handing the write side to the writer thread if an Append caller held it.
+  // REQUIRES: the calling thread holds the write side; mu_ not held.
+  bool WriteQueued();
   void WriterLoop();
-  void ProcessBatch(std::vector<AppendRequest*>& batch);
-  void MarkUnsynced(const std::vector<Topic*>& topics);  // writer thread
+  void ProcessBatch(std::vector<AppendRequest*>& batch);  // holder of the write side
+  void MarkUnsynced(const std::vector<Topic*>& topics);  // holder of the write side
   void SyncerLoop();
   // fdatasyncs every topic's active segment; returns the first error (syncs the rest anyway).
   Status SyncTopics(const std::vector<Topic*>& topics);  // syncer thread
   Status PersistCursors();
-  void Fail(const Status& status);  // writer or syncer thread
+  void Fail(const Status& status);  // holder of the write side, or the syncer thread
 
   const OutboxOptions options_;
   Clock& clock_;
@@ -131,10 +147,14 @@ class FileOutbox final : public Outbox {
   std::map<std::string, std::unique_ptr<Topic>> topics_;  // guarded by topics_mu_
 
   std::mutex mu_;
-  std::condition_variable work_cv_;  // the writer waits for requests or Close
-  std::vector<AppendRequest*> queue_;
-  bool closed_ = false;
-  Status failed_;                // the fatal error; written by the writer thread under mu_
+  std::condition_variable work_cv_;    // the writer thread waits for a hand-off, its timer or Close
+  std::condition_variable idle_cv_;    // Close waits for the write side to be free
+  std::vector<AppendRequest*> queue_;  // written by the next batch
+  bool writing_ = false;               // someone holds the write side
+  bool writer_has_it_ = false;         // ... and it is the writer thread
+  bool closed_ = false;                // appends are refused
+  bool stop_writer_ = false;
+  Status failed_;                // the fatal error; set under mu_
   uint64_t reserved_bytes_ = 0;  // queued but not yet written
   std::atomic<uint64_t> disk_bytes_{0};
 

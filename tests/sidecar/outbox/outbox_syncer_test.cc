@@ -12,6 +12,7 @@
 
 #include "sidecar/outbox/outbox.h"
 #include "tests/sidecar/outbox/outbox_test_util.h"
+#include "tests/sidecar/outbox/sync_latch.h"
 #include "tests/support/fault_injecting_file_system.h"
 #include "tests/support/memory_file_system.h"
 
@@ -32,39 +33,6 @@ OutboxOptions IntervalOptions() {
   options.sync_interval = kInterval;
   return options;
 }
-
-// Installed as the file system's sync hook: counts syncs entering fdatasync and, while held,
-// keeps them there until Release() (or, as a safety net for a failing test, kBound).
-class SyncLatch {
- public:
-  explicit SyncLatch(bool held) : held_(held) {}
-  void Enter() {
-    std::unique_lock<std::mutex> lock(mu_);
-    ++entered_;
-    cv_.notify_all();
-    cv_.wait_for(lock, kBound, [&] { return !held_; });
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    held_ = false;
-    cv_.notify_all();
-  }
-  // Waits up to `bound` until at least n syncs have entered; true when they have.
-  bool WaitEntered(int n, std::chrono::milliseconds bound = kBound) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, bound, [&] { return entered_ >= n; });
-  }
-  int entered() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return entered_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool held_;
-  int entered_ = 0;
-};
 
 // An interval-sync outbox on a memory file system with fault injection; with `hold_syncs`, its
 // fdatasyncs enter a held latch.
