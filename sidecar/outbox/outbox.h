@@ -49,8 +49,9 @@ struct OutboxOptions {
   Duration sync_interval = std::chrono::milliseconds(10);
   uint64_t segment_bytes = 64ull << 20;
   uint64_t disk_quota_bytes = 1ull << 30;  // all topics together
-  // Called on the writer thread with the duration of every durable flush of one topic's log
-  // (write + fdatasync): the sidecar's fsync latency histogram. May be empty.
+  // Called on the thread that wrote the batch (an Append caller or the writer thread) with the
+  // duration of every durable flush of one topic's log (write + fdatasync): the sidecar's fsync
+  // latency histogram. May be empty.
   std::function<void(Duration)> on_sync;
 };
 

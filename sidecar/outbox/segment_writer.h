@@ -1,5 +1,6 @@
 // Encoding outbox records (sidecar/outbox/outbox_format.h) and appending them to a segment file.
-// Thread: a SegmentWriter belongs to the outbox's writer thread; the free functions are pure.
+// Thread: a SegmentWriter is used by the holder of the outbox's write side (one thread at a time);
+// the free functions are pure.
 #pragma once
 
 #include <cstdint>

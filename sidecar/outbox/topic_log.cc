@@ -153,7 +153,7 @@ Status TopicLog::Roll() {
     buffer_.clear();
   }
   // The old segment is durable before the new one exists, so only the last segment can be torn.
-  // This sync runs on the writer thread under every policy (once per segment).
+  // This sync runs on the write side under every policy (once per segment).
   ZR_RETURN_IF_ERROR(writer_->Sync());
   {
     // Waits for a SyncActive of this file on the syncer thread to finish: never close under it.
@@ -209,7 +209,7 @@ void TopicLog::SetWriter(std::unique_ptr<SegmentWriter> writer) {
 }
 
 Status TopicLog::SyncActive() {
-  // fdatasync concurrent with the writer thread's write() on the same descriptor is fine; file_mu_
+  // fdatasync concurrent with the write side's write() on the same descriptor is fine; file_mu_
   // only keeps the descriptor from being closed or replaced during the sync.
   std::lock_guard<std::mutex> lock(file_mu_);
   return writer_open_ ? writer_->Sync() : Status::OK();

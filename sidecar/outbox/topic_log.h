@@ -1,10 +1,11 @@
 // TopicLog: one topic's log: its segment files, the in-memory index over them, recovery on open,
 // reads, time lookups and segment removal.
 //
-// Threads: the write side (Stage, Flush, CloseWriter) belongs to the outbox's single writer thread.
-// SyncActive may run on one other thread (the outbox's syncer, SyncPolicy::kInterval) at the same
-// time as the write side: it fdatasyncs the active segment under file_mu_, and the writer thread
-// takes file_mu_ to close or replace that segment's file (a roll waits for a sync in progress),
+// Threads: the write side (Stage, Flush, CloseWriter) is used by one thread at a time: whichever
+// holds the outbox's write side (FileOutbox hands it between callers and its writer thread under its
+// mutex, so each holder sees the previous one's writes). SyncActive may run on one other thread
+// (the outbox's syncer, SyncPolicy::kInterval) at the same time as the write side: it fdatasyncs
+// the active segment under file_mu_, and the write side takes file_mu_ to close or replace that segment's file (a roll waits for a sync in progress),
 // so a file is never closed during a sync. The read side (Read, EndOffset, BeginOffset, OffsetForTime, DiskBytes) and
 // RemoveSegments may run on any thread at the same time. mu_ guards segments_ and the published
 // (reader-visible) fields of every Segment; file reads and writes happen outside mu_.
@@ -47,7 +48,7 @@ class TopicLog {
   StatusOr<uint64_t> RemoveSegments(const TopicRetention& retention, WallTime now,
                                     uint64_t keep_from);
 
-  // --- writer thread ---
+  // --- the holder of the write side ---
   // Encodes records into the write buffer, assigning offsets (appended to *offsets). May roll to
   // a new segment, which writes and syncs the old one.
   Status Stage(const std::vector<OutboxRecord>& records, std::vector<uint64_t>* offsets);
@@ -56,7 +57,7 @@ class TopicLog {
   StatusOr<uint64_t> Flush(bool sync);
   Status CloseWriter();
 
-  // --- writer thread, or one other thread (see Threads above) ---
+  // --- the holder of the write side, or one other thread (see Threads above) ---
   // fdatasyncs the active segment file; OK when no segment file is open (between a roll's close
   // and the next segment's creation, or after CloseWriter), since a roll syncs before closing.
   Status SyncActive();
@@ -101,7 +102,7 @@ class TopicLog {
   StatusOr<uint64_t> IndexSegment(Segment& segment, uint64_t file_size, bool verify);
   StatusOr<std::shared_ptr<Segment>> CreateSegment(uint64_t base);
   Status Roll();
-  void SetWriter(std::unique_ptr<SegmentWriter> writer);  // writer thread
+  void SetWriter(std::unique_ptr<SegmentWriter> writer);  // the holder of the write side
   void ResetPending(const std::shared_ptr<Segment>& active);
   // A snapshot of what a reader needs from the segment holding *offset (raised to the first
   // retained offset); nullptr when *offset is at or past the end of the log.
@@ -123,12 +124,12 @@ class TopicLog {
   uint64_t disk_bytes_ = 0;                        // guarded by mu_
 
   // file_mu_ guards writer_open_ and the identity of writer_ (set, closed) against SyncActive on
-  // another thread; the writer thread reads writer_ and calls Append/Sync without it.
+  // another thread; the write side reads writer_ and calls Append/Sync without it.
   std::mutex file_mu_;
   std::unique_ptr<SegmentWriter> writer_;
   bool writer_open_ = false;
 
-  // Writer-thread state.
+  // Write-side state.
   std::vector<Pending> pending_;  // back() is the active segment
   uint64_t next_offset_ = 0;
   std::string buffer_;         // staged bytes for pending_.back()
