@@ -7,10 +7,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace zroute::bench {
 
-StatusOr<std::vector<double>> FdatasyncLatenciesUs(const std::string& dir, int count) {
+StatusOr<std::vector<double>> FdatasyncLatenciesUs(const std::string& dir, int count,
+                                                   std::chrono::microseconds period) {
   const std::string path = dir + "/fdatasync-probe";
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError("open " + path + ": " + std::strerror(errno));
@@ -18,7 +20,9 @@ StatusOr<std::vector<double>> FdatasyncLatenciesUs(const std::string& dir, int c
   std::vector<double> us;
   us.reserve(static_cast<size_t>(count));
   Status status;
+  const auto first = std::chrono::steady_clock::now();
   for (int i = 0; i < count && status.ok(); ++i) {
+    std::this_thread::sleep_until(first + i * period);  // a schedule, not synchronisation
     if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) {
       status = Status::IOError("write " + path + ": " + std::strerror(errno));
       break;
