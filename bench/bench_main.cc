@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
   flags.Int("latency-seconds", &o.latency_seconds, "seconds per fixed-rate latency run");
   flags.Int("fake-sidecars", &o.fake_sidecars, "sidecars in the propagation figure");
   flags.String("only", &o.only, "comma-separated subset: throughput,latency,recovery,propagation");
+  std::string latency_rates;
+  flags.String("latency-rates", &latency_rates, "comma-separated events/s of the latency runs (default: 1000,10000)");
   std::string sidecar_flags;
   flags.String("sidecar-flags", &sidecar_flags, "space-separated extra flags for every sidecar (after --http-threads=64)");
   zroute::Status parsed = flags.Parse(argc, argv);
@@ -47,6 +50,19 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (o.smoke) o.ApplySmokeSizes();
+  if (!latency_rates.empty()) {
+    o.latency_rates.clear();
+    std::istringstream rates(latency_rates);
+    for (std::string r; std::getline(rates, r, ',');) {
+      char* end = nullptr;
+      const unsigned long long rate = std::strtoull(r.c_str(), &end, 10);
+      if (r.empty() || *end != '\0' || rate == 0 || rate > 1000000) {
+        std::cerr << "--latency-rates: '" << r << "' is not a rate between 1 and 1000000 events/s\n";
+        return 2;
+      }
+      o.latency_rates.push_back(rate);
+    }
+  }
   std::istringstream words(sidecar_flags);
   for (std::string w; words >> w;) o.sidecar_flags.push_back(w);
   bool own_work_dir = o.work_dir.empty();
