@@ -15,6 +15,7 @@
 #include "bench/proc_stats.h"
 #include "bench/propagation.h"
 #include "bench/recovery.h"
+#include "bench/wake_probe.h"
 #include "examples/demo/local_system.h"
 
 namespace zroute::bench {
@@ -237,6 +238,14 @@ Status BenchRunner::RunDataPath() {
       Add({"disk: write 1 KiB + fdatasync " + std::string(label) + " @ 1000/s", "ms",
            Percentile(sync_us, p) / 1000.0, std::nullopt, "", "", std::nullopt,
            "no zroute: the wait under every durable publish (--outbox-sync batch)"});
+    }
+    // What one thread hand-off costs here (see bench/wake_probe.h), paced like the latency runs.
+    ZR_ASSIGN_OR_RETURN(std::vector<double> wake_us,
+                        WakeUpLatenciesUs(options_.smoke ? 50 : 2000, std::chrono::microseconds(1000)));
+    for (auto [label, p] : {std::pair{"p50", 50.0}, {"p99", 99.0}}) {
+      Add({"machine: thread wake-up " + std::string(label) + " @ 1000/s", "ms", Percentile(wake_us, p) / 1000.0,
+           std::nullopt, "", "", std::nullopt,
+           "no zroute: eventfd write -> poll returns in another thread; an event crosses 5 more than a direct POST"});
     }
     for (uint64_t rate : options_.latency_rates) {
       if (single_throughput_ > 0 && static_cast<double>(rate) > 0.9 * single_throughput_) {
