@@ -7,26 +7,25 @@
 namespace zroute {
 namespace {
 
-TEST(ThreadNameTest, NamesTheCallingThreadOnly) {
-  const std::string before = CurrentThreadName();
+// Names a new thread `name` and returns the name that thread then reads back.
+std::string NameSeenByANewThread(const char* name) {
   std::string seen;
   std::thread t([&] {
-    SetCurrentThreadName("zr-test");
+    SetCurrentThreadName(name);
     seen = CurrentThreadName();
   });
   t.join();
-  EXPECT_EQ(seen, "zr-test");
+  return seen;
+}
+
+TEST(ThreadNameTest, NamesTheCallingThreadOnly) {
+  const std::string before = CurrentThreadName();
+  EXPECT_EQ(NameSeenByANewThread("zr-test"), "zr-test");
   EXPECT_EQ(CurrentThreadName(), before);
 }
 
 TEST(ThreadNameTest, CutsLongNamesAtTheKernelLimit) {
-  std::string seen;
-  std::thread t([&] {
-    SetCurrentThreadName("a-name-much-longer-than-fifteen-bytes");
-    seen = CurrentThreadName();
-  });
-  t.join();
-  EXPECT_EQ(seen, "a-name-much-lon");
+  EXPECT_EQ(NameSeenByANewThread("a-name-much-longer-than-fifteen-bytes"), "a-name-much-lon");
 }
 
 }  // namespace
