@@ -219,6 +219,19 @@ Status BenchRunner::RunDataPath() {
          "app CPU, direct POSTs", "", std::nullopt, ""});
     Add({"CPU, app (batched delivery)", "CPU-s/1000 ev", batched.cpu_seconds[2] / k, app_direct,
          "app CPU, direct POSTs", "", std::nullopt, ""});
+    // Where that CPU goes on this machine: thread hand-offs. Context switches per event of each
+    // process (all its threads), beside the app's per event when it is POSTed to directly.
+    const double n = static_cast<double>(options_.events);
+    const double app_switches_direct = direct.context_switches[2] / n;
+    const std::pair<const char*, size_t> processes[] = {{"publisher sidecar", 0}, {"subscriber sidecar", 1}, {"app", 2}};
+    for (const auto& [run_label, run] : {std::pair<const char*, const LoadResult*>{"single events", &single},
+                                         {"batched", &batched}}) {
+      for (const auto& [who, i] : processes) {
+        Add({"context switches, " + std::string(who) + " (" + run_label + ")", "per event",
+             run->context_switches[i] / n, app_switches_direct, "app, direct POSTs", "", std::nullopt,
+             "all threads; each is a wake-up or a block"});
+      }
+    }
     const double cpus = static_cast<double>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
     auto machine = [&](const LoadResult& r) { return r.machine_busy * r.seconds * cpus / k; };
     Add({"CPU, whole machine (single events)", "CPU-s/1000 ev", machine(single), machine(direct),

@@ -62,9 +62,12 @@ StatusOr<LoadResult> RunLoad(const LoadSpec& spec) {
     argv.push_back(spec.header);
   }
   std::vector<double> cpu_before;
+  std::vector<uint64_t> switches_before;
   for (pid_t pid : spec.watch) {
     ZR_ASSIGN_OR_RETURN(double cpu, ProcessCpuSeconds(pid));
     cpu_before.push_back(cpu);
+    ZR_ASSIGN_OR_RETURN(uint64_t switches, ProcessContextSwitches(pid));
+    switches_before.push_back(switches);
   }
   const auto jiffies_before = MachineJiffies();
   const auto start = Clock::now();
@@ -93,6 +96,8 @@ StatusOr<LoadResult> RunLoad(const LoadSpec& spec) {
   for (size_t i = 0; i < spec.watch.size(); ++i) {
     ZR_ASSIGN_OR_RETURN(double cpu, ProcessCpuSeconds(spec.watch[i]));
     result.cpu_seconds.push_back(cpu - cpu_before[i]);
+    ZR_ASSIGN_OR_RETURN(uint64_t switches, ProcessContextSwitches(spec.watch[i]));
+    result.context_switches.push_back(static_cast<double>(switches) - static_cast<double>(switches_before[i]));
   }
   ZR_ASSIGN_OR_RETURN(int wait_status, load.Wait(std::chrono::seconds(30)));
   (void)wait_status;

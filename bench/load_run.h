@@ -37,6 +37,7 @@ struct LoadResult {
   double events_per_second = 0;
   nlohmann::json load_report;   // the load generator's JSON
   std::vector<double> cpu_seconds;  // per LoadSpec::watch entry, during the run
+  std::vector<double> context_switches;  // per LoadSpec::watch entry, during the run
   double machine_busy = 0;      // fraction of all CPUs busy during the run (/proc/stat)
   uint64_t first_index = 0;     // position of the run's first event in the app's /events list
 };

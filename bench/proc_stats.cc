@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -25,6 +26,24 @@ StatusOr<double> ProcessCpuSeconds(pid_t pid) {
     if (i == 12) stime = std::strtoull(field.c_str(), nullptr, 10);
   }
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+StatusOr<uint64_t> ProcessContextSwitches(pid_t pid) {
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code ec;
+  std::filesystem::directory_iterator it(tasks, ec);
+  if (ec) return Status::NotFound("no " + tasks.string());
+  uint64_t total = 0;
+  for (const auto& task : it) {
+    std::ifstream in(task.path() / "status");  // gone if the thread just exited: counts nothing
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 || line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) {
+        total += std::strtoull(line.c_str() + line.find(':') + 1, nullptr, 10);
+      }
+    }
+  }
+  return total;
 }
 
 StatusOr<uint64_t> ProcessMemoryBytes(pid_t pid, const char* field) {
