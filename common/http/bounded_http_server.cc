@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/http/connection_transport.h"
 #include "common/http/socket_io.h"
 #include "common/util/thread_name.h"
 
@@ -37,15 +38,16 @@ class ConnectionStream : public httplib::Stream {
  public:
   static constexpr size_t kMaxPendingOut = 64 * 1024;
 
-  ConnectionStream(socket_t sock, const HeaderLimits& limits, milliseconds read_timeout, milliseconds write_timeout)
-      : sock_(sock), limits_(limits), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+  ConnectionStream(socket_t sock, ConnectionTransport& transport, const HeaderLimits& limits, milliseconds read_timeout,
+                   milliseconds write_timeout)
+      : sock_(sock), transport_(transport), limits_(limits), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
 
   // Waits up to `idle` for the next request's first byte; false when the connection stays idle,
   // is closed, or `keep_going` turns false (checked every 50 ms, so a stopping server is not held).
   template <typename F>
   bool WaitForRequest(milliseconds idle, F keep_going) {
     if (!Flush()) return false;
-    if (pos_ < end_) return true;
+    if (pos_ < end_ || transport_.HasBuffered()) return true;
     const auto deadline = SteadyClock::now() + idle;
     while (keep_going()) {
       auto left = std::chrono::duration_cast<milliseconds>(deadline - SteadyClock::now());
@@ -75,7 +77,9 @@ class ConnectionStream : public httplib::Stream {
     return ok;
   }
 
-  bool is_readable() const override { return pos_ < end_ || PollOne(sock_, POLLIN, read_timeout_) > 0; }
+  bool is_readable() const override {
+    return pos_ < end_ || transport_.HasBuffered() || PollOne(sock_, POLLIN, read_timeout_) > 0;
+  }
   bool is_writable() const override { return PollOne(sock_, POLLOUT, write_timeout_) > 0; }
 
   ssize_t read(char* ptr, size_t size) override {
@@ -112,7 +116,7 @@ class ConnectionStream : public httplib::Stream {
 
  private:
   bool SendAll(const char* p, size_t n) {
-    if (!broken_ && !socket_io::SendAll(sock_, p, n, write_timeout_)) broken_ = true;
+    if (!broken_ && !transport_.SendAll(p, n, write_timeout_)) broken_ = true;
     return !broken_;
   }
 
@@ -127,7 +131,7 @@ class ConnectionStream : public httplib::Stream {
       header_deadline_first = left <= wait;
       wait = std::min(wait, std::max(left, milliseconds::zero()));
     }
-    ssize_t n = socket_io::ReceiveSome(sock_, ptr, size, wait);
+    ssize_t n = transport_.ReceiveSome(ptr, size, wait);
     if (n < 0 && errno == ETIMEDOUT && header_deadline_first) {
       Refuse(408, "Request Timeout", "request headers not received in time");
     }
@@ -163,10 +167,11 @@ class ConnectionStream : public httplib::Stream {
     const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + reason +
                                  "\r\nContent-Type: application/json\r\nContent-Length: " +
                                  std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-    (void)socket_io::SendAll(sock_, response.data(), response.size(), write_timeout_);
+    (void)transport_.SendAll(response.data(), response.size(), write_timeout_);
   }
 
   const socket_t sock_;
+  ConnectionTransport& transport_;
   const HeaderLimits& limits_;
   const milliseconds read_timeout_;
   const milliseconds write_timeout_;
@@ -208,7 +213,15 @@ class ConnectionStream : public httplib::Stream {
 
 bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
   SetCurrentThreadName("zr-http");  // a pool thread serving one connection
-  ConnectionStream strm(sock, limits_, ToMillis(read_timeout_sec_, read_timeout_usec_),
+  PlainTransport transport(sock);
+  const bool ok = ServeConnection(sock, transport);
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
+  return ok;
+}
+
+bool BoundedHttpServer::ServeConnection(socket_t sock, ConnectionTransport& transport) {
+  ConnectionStream strm(sock, transport, limits_, ToMillis(read_timeout_sec_, read_timeout_usec_),
                         ToMillis(write_timeout_sec_, write_timeout_usec_));
   const milliseconds idle = milliseconds(keep_alive_timeout_sec_ * 1000);
   bool ok = false;
@@ -232,9 +245,8 @@ bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
       if (n <= 0) break;
       drained += static_cast<size_t>(n);
     }
+    return false;
   }
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
   return ok;
 }
 

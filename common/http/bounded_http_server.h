@@ -11,7 +11,7 @@
 //
 // Everything else is httplib's: routes, handlers, body limits, timeouts, keep-alive settings.
 // Bytes the client sends ahead (pipelined requests) stay in the connection's buffer for the next
-// request. Plain TCP only (the webhook's TLS server is not covered).
+// request. Plain TCP here; BoundedHttpsServer (bounded_https_server.h) serves the same loop over TLS.
 // Threads: as httplib::Server; each connection is served on one pool thread.
 #pragma once
 
@@ -21,6 +21,8 @@
 #include <httplib.h>
 
 namespace zroute {
+
+class ConnectionTransport;
 
 struct HeaderLimits {
   size_t max_bytes = 64 * 1024;  // request line + header lines + the blank line
@@ -35,8 +37,15 @@ class BoundedHttpServer : public httplib::Server {
 
   const HeaderLimits& header_limits() const { return limits_; }
 
+ protected:
+  // Serves one accepted connection's requests through `transport` until it closes, idles out or
+  // breaks a limit; the caller closes the socket. Keep-alive as configured, one stream per
+  // connection. Returns whether the last request was served; false after a refusal (431, 408),
+  // which also shuts the socket's write side.
+  bool ServeConnection(socket_t sock, ConnectionTransport& transport);
+
  private:
-  // Replaces httplib's connection loop: keep-alive as configured, one stream per connection.
+  // Replaces httplib's connection loop (plain TCP): ServeConnection, then close.
   bool process_and_close_socket(socket_t sock) override;
 
   const HeaderLimits limits_;
