@@ -1,10 +1,9 @@
 #include "operator/webhook/webhook_server.h"
 
-#include <httplib.h>
-
 #include <chrono>
 #include <strings.h>
 
+#include "common/http/bounded_https_server.h"
 #include "common/util/thread_name.h"
 
 namespace zroute::webhook {
@@ -29,7 +28,7 @@ bool IsJsonContentType(const std::string& value) {
 
 WebhookServer::WebhookServer(InjectorConfig config, WebhookServerOptions options)
     : config_(std::move(config)), options_(std::move(options)) {
-  server_ = std::make_unique<httplib::SSLServer>([this](SSL_CTX& ctx) {
+  server_ = std::make_unique<BoundedHttpsServer>([this](SSL_CTX& ctx) {
     SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
     SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
     SSL_CTX_set_cert_cb(&ctx, &WebhookServer::SelectCertificate, this);
@@ -65,7 +64,7 @@ Status WebhookServer::SetCertificate(const PemKeyPair& serving) {
 }
 
 void WebhookServer::RegisterHandlers() {
-  httplib::SSLServer& s = *server_;
+  BoundedHttpsServer& s = *server_;
   s.set_tcp_nodelay(true);
   s.set_payload_max_length(options_.max_body_bytes);
   // The API server keeps connections alive across reviews; its per-call timeout is at most 30 s.

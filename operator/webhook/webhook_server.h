@@ -7,7 +7,9 @@
 //
 // Bodies over max_body_bytes are refused with 413, a Content-Type other than application/json with
 // 415: the API server always sends application/json well under the limit, so only other callers
-// see these.
+// see these. Request headers are bounded as on every zroute endpoint (BoundedHttpsServer: 64 KiB,
+// 200 lines, 10 s, then 431 or 408), and so is the TLS handshake (10 s): any pod that can reach the
+// webhook port could otherwise grow the operator or hold its few workers.
 //
 // Certificate reload: the TLS context picks the certificate per handshake (an OpenSSL certificate
 // callback reading the current pair under a mutex), so SetCertificate() takes effect for every new
@@ -33,8 +35,8 @@
 #include "operator/webhook/openssl_pem.h"
 #include "operator/webhook/sidecar_injector.h"
 
-namespace httplib {
-class SSLServer;
+namespace zroute {
+class BoundedHttpsServer;
 }
 
 namespace zroute::webhook {
@@ -76,7 +78,7 @@ class WebhookServer {
   const WebhookServerOptions options_;
   mutable std::mutex credentials_mu_;           // guards credentials_
   std::shared_ptr<const Credentials> credentials_;
-  std::unique_ptr<httplib::SSLServer> server_;  // created in the constructor, started by Start()
+  std::unique_ptr<BoundedHttpsServer> server_;  // created in the constructor, started by Start()
   std::thread listener_;                        // runs listen_after_bind; joined by Stop()
   int port_ = 0;
 };

@@ -142,6 +142,23 @@ TEST_F(WebhookServerTest, OversizeBodyIsRefusedWith413) {
   EXPECT_EQ(reviews_.load(), 0);
 }
 
+// Any pod that can reach the webhook port can send it headers: their number is bounded (431), and
+// the server goes on reviewing. (The bounds themselves: tests/common/http/bounded_https_server_test.)
+TEST_F(WebhookServerTest, HeaderFloodIsRefusedWith431AndReviewsGoOn) {
+  httplib::Headers flood;
+  for (int i = 0; i < 250; ++i) flood.emplace("X-Flood-" + std::to_string(i), "1");
+  auto cli = Client(ca_.ca_cert_path());
+  auto res = cli->Post("/mutate-pods", flood, "{}", "application/json");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 431);
+  EXPECT_EQ(reviews_.load(), 0);
+  const json request = LoadFixture("review_deployment_pod.json");
+  const json response = Mutate(request);
+  EXPECT_EQ(response["response"]["uid"], request["request"]["uid"]);
+  EXPECT_EQ(SidecarCount(PatchedPod(request, response)), 1);
+  EXPECT_EQ(reviews_.load(), 1);
+}
+
 TEST_F(WebhookServerTest, NonJsonContentTypeIsRefusedWith415) {
   const std::string body = LoadFixture("review_deployment_pod.json").dump();
   auto cli = Client(ca_.ca_cert_path());
