@@ -18,11 +18,11 @@ namespace {
 
 using socket_io::AddressOf;
 using socket_io::PollOne;
+using socket_io::ToMillis;
 
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 
-milliseconds ToMillis(time_t sec, time_t usec) { return milliseconds(sec * 1000 + usec / 1000); }
 
 // One connection's byte stream, kept across its keep-alive requests. Reads are buffered (httplib
 // reads header lines a byte at a time); while a request's header block is being read, every byte

@@ -11,9 +11,8 @@
 namespace zroute {
 namespace {
 
+using socket_io::ToMillis;
 using std::chrono::milliseconds;
-
-milliseconds ToMillis(time_t sec, time_t usec) { return milliseconds(sec * 1000 + usec / 1000); }
 
 // One request's stream. Writes are gathered (up to kMaxPendingOut, then sent) and flushed before
 // the first read, so a request goes out in one piece and a server that answers early (an error

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <ctime>
 #include <string>
 
 namespace zroute::socket_io {
@@ -22,6 +23,11 @@ bool SendAll(int fd, const char* p, size_t n, std::chrono::milliseconds timeout)
 // Receives up to `n` bytes: what is there, or what arrives within `timeout`. Returns the byte
 // count (0: the peer closed), or -1 with errno set (ETIMEDOUT: nothing arrived in time).
 ssize_t ReceiveSome(int fd, char* p, size_t n, std::chrono::milliseconds timeout);
+
+// httplib's (seconds, microseconds) timeout settings as milliseconds.
+inline std::chrono::milliseconds ToMillis(time_t sec, time_t usec) {
+  return std::chrono::milliseconds(sec * 1000 + usec / 1000);
+}
 
 // The numeric address and port of the peer (`peer`) or of the local end; unchanged on failure.
 void AddressOf(bool peer, int fd, std::string& ip, int& port);

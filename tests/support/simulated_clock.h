@@ -32,4 +32,7 @@ class SimulatedClock final : public Clock {
   WallTime wall_;
 };
 
+// A day, for advancing the simulated clock (certificates, retention).
+inline constexpr Duration kDay = std::chrono::hours(24);
+
 }  // namespace zroute::testing

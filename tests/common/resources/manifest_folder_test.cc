@@ -7,17 +7,13 @@
 #include <gtest/gtest.h>
 
 #include "common/resources/resource_parser.h"
+#include "tests/common/resources/resource_errors.h"
 
 namespace zroute {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string Errors(const ResourceSet& set) {
-  std::string out;
-  for (const Status& s : set.errors) out += s.ToString() + "\n";
-  return out;
-}
+using zroute::testing::Errors;
 
 class ManifestFolderTest : public ::testing::Test {
  protected:

@@ -7,18 +7,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/common/resources/resource_errors.h"
+
 namespace zroute {
 namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using nlohmann::json;
-
-std::string Errors(const ResourceSet& set) {
-  std::string out;
-  for (const Status& s : set.errors) out += s.ToString() + "\n";
-  return out;
-}
+using zroute::testing::Errors;
 
 // Parses text that must hold exactly one valid resource of the kind asked.
 template <typename T>

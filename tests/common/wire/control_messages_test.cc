@@ -14,7 +14,7 @@ namespace {
 using nlohmann::json;
 
 // Decodes an owned copy of exactly `size` bytes, so AddressSanitizer catches any read past it.
-StatusOr<ControlMessage> DecodeExact(const std::string& bytes, size_t size) {
+StatusOr<ControlMessage> DecodeControlExact(const std::string& bytes, size_t size) {
   std::vector<char> copy(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size));
   return DecodeControlMessage(std::string_view(copy.data(), copy.size()));
 }
@@ -72,10 +72,10 @@ TEST(ControlMessagesTest, EmptyAndHeaderOnlyFramesAreRejected) {
 TEST(ControlMessagesTest, TruncationAtEveryByteIsRejected) {
   std::string frame = EncodeControlMessage({ControlCommand::kRegister, SidecarInfoToJson(SampleInfo())});
   for (size_t n = 0; n < frame.size(); ++n) {
-    auto decoded = DecodeExact(frame, n);
+    auto decoded = DecodeControlExact(frame, n);
     EXPECT_FALSE(decoded.ok()) << "truncated to " << n << " of " << frame.size();
   }
-  EXPECT_TRUE(DecodeExact(frame, frame.size()).ok());
+  EXPECT_TRUE(DecodeControlExact(frame, frame.size()).ok());
 }
 
 TEST(ControlMessagesTest, WrongProtocolVersionIsRejected) {

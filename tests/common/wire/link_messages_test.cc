@@ -12,7 +12,7 @@ namespace zroute::wire {
 namespace {
 
 // Decodes an owned copy of exactly `size` bytes, so AddressSanitizer catches any read past it.
-StatusOr<LinkMessage> DecodeExact(const std::string& bytes, size_t size) {
+StatusOr<LinkMessage> DecodeLinkExact(const std::string& bytes, size_t size) {
   std::vector<char> copy(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size));
   return DecodeLinkMessage(std::string_view(copy.data(), copy.size()));
 }
@@ -134,7 +134,7 @@ TEST(LinkMessagesTest, TruncationAtEveryByteIsRejected) {
       // No proper prefix of an encoding is itself a whole message: every field is mandatory,
       // except that a bare HEARTBEAT header is an older sidecar's heartbeat (no counts).
       if (std::holds_alternative<Heartbeat>(m) && n == 2) continue;
-      auto decoded = DecodeExact(bytes, n);
+      auto decoded = DecodeLinkExact(bytes, n);
       EXPECT_FALSE(decoded.ok()) << "kind " << m.index() << " truncated to " << n << " of " << bytes.size();
     }
   }
@@ -172,19 +172,19 @@ TEST(LinkMessagesTest, StringLengthBeyondTheFrameIsRejected) {
   std::string hello = Header(static_cast<uint8_t>(LinkCommand::kHello));
   AppendVarint(&hello, 1000);  // sidecar id claims 1000 bytes, 3 follow
   hello += "abc";
-  EXPECT_FALSE(DecodeExact(hello, hello.size()).ok());
+  EXPECT_FALSE(DecodeLinkExact(hello, hello.size()).ok());
 
   std::string huge = Header(static_cast<uint8_t>(LinkCommand::kHello));
   AppendVarint(&huge, UINT64_MAX);  // would overflow a naive position + length check
   huge += "abc";
-  EXPECT_FALSE(DecodeExact(huge, huge.size()).ok());
+  EXPECT_FALSE(DecodeLinkExact(huge, huge.size()).ok());
 }
 
 TEST(LinkMessagesTest, EventCountBeyondTheFrameIsRejectedBeforeAllocating) {
   std::string events = Header(static_cast<uint8_t>(LinkCommand::kEvents));
   AppendVarint(&events, UINT64_MAX);
   AppendEventFrame(&events, Frame(1, "p"));
-  auto decoded = DecodeExact(events, events.size());
+  auto decoded = DecodeLinkExact(events, events.size());
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.status().code(), StatusCode::kCorruption);
 
@@ -192,7 +192,7 @@ TEST(LinkMessagesTest, EventCountBeyondTheFrameIsRejectedBeforeAllocating) {
   std::string short_by_one = Header(static_cast<uint8_t>(LinkCommand::kEvents));
   AppendVarint(&short_by_one, 2);
   AppendEventFrame(&short_by_one, Frame(1, "payload of some length"));
-  EXPECT_FALSE(DecodeExact(short_by_one, short_by_one.size()).ok());
+  EXPECT_FALSE(DecodeLinkExact(short_by_one, short_by_one.size()).ok());
 }
 
 TEST(LinkMessagesTest, IdCountBeyondTheFrameIsRejected) {
@@ -201,7 +201,7 @@ TEST(LinkMessagesTest, IdCountBeyondTheFrameIsRejected) {
     if (command == LinkCommand::kNack) bytes.push_back(1);
     AppendVarint(&bytes, 1u << 30);
     bytes += std::string(8, '\x01');
-    auto decoded = DecodeExact(bytes, bytes.size());
+    auto decoded = DecodeLinkExact(bytes, bytes.size());
     ASSERT_FALSE(decoded.ok());
     EXPECT_EQ(decoded.status().code(), StatusCode::kCorruption);
   }
@@ -262,7 +262,7 @@ TEST(LinkMessagesTest, FrameOverTheLimitIsRejected) {
   Events m{{Frame(1, std::string(static_cast<size_t>(kMaxFrameBytes), 'z'))}};
   std::string bytes = EncodeLinkMessage(m);
   ASSERT_GT(bytes.size(), static_cast<size_t>(kMaxFrameBytes));
-  auto decoded = DecodeExact(bytes, bytes.size());
+  auto decoded = DecodeLinkExact(bytes, bytes.size());
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.status().code(), StatusCode::kTooLarge);
 }
@@ -276,7 +276,7 @@ TEST(LinkMessagesTest, PayloadLengthLargerThanTheFrameIsRejected) {
   AppendVarint(&bytes, 1);
   AppendVarint(&bytes, static_cast<uint64_t>(kMaxFrameBytes) * 2);  // payload claims 32 MiB
   bytes += std::string(4096, 'z');
-  auto decoded = DecodeExact(bytes, bytes.size());
+  auto decoded = DecodeLinkExact(bytes, bytes.size());
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.status().code(), StatusCode::kCorruption);
 }
@@ -291,7 +291,7 @@ TEST(LinkMessagesTest, EveryByteFlipNeverCrashes) {
       for (uint8_t mask : {uint8_t{0x01}, uint8_t{0x80}, uint8_t{0xff}}) {
         std::string mutated = bytes;
         mutated[i] = static_cast<char>(mutated[i] ^ mask);
-        auto decoded = DecodeExact(mutated, mutated.size());
+        auto decoded = DecodeLinkExact(mutated, mutated.size());
         if (!decoded.ok()) continue;
         auto again = DecodeLinkMessage(EncodeLinkMessage(*decoded));
         ASSERT_TRUE(again.ok()) << again.status().ToString();

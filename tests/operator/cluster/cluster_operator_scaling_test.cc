@@ -19,9 +19,7 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-const testing::FakeGvr kDeployments{"apps", "v1", "deployments"};
-const testing::FakeGvr kPolicies{"zroute.io", "v1alpha1", "scalingpolicies"};
-const testing::FakeGvr kEvents{"", "v1", "events"};
+using namespace zroute::testing::gvr;  // NOLINT(build/namespaces) kDeployments, kPolicies, kEvents
 
 bool WaitFor(const std::function<bool()>& cond, milliseconds limit = milliseconds(15000)) {
   return zroute::testing::WaitFor(cond, limit);

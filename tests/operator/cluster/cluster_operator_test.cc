@@ -26,9 +26,7 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-const testing::FakeGvr kTopics{"zroute.io", "v1alpha1", "topics"};
-const testing::FakeGvr kSubscriptions{"zroute.io", "v1alpha1", "subscriptions"};
-const testing::FakeGvr kPods{"", "v1", "pods"};
+using namespace zroute::testing::gvr;  // NOLINT(build/namespaces) kTopics, kSubscriptions, kPods
 
 using zroute::testing::WaitFor;
 

@@ -28,11 +28,7 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-const testing::FakeGvr kTopics{"zroute.io", "v1alpha1", "topics"};
-const testing::FakeGvr kSubscriptions{"zroute.io", "v1alpha1", "subscriptions"};
-const testing::FakeGvr kPods{"", "v1", "pods"};
-const testing::FakeGvr kPolicies{"zroute.io", "v1alpha1", "scalingpolicies"};
-const testing::FakeGvr kDeployments{"apps", "v1", "deployments"};
+using namespace zroute::testing::gvr;  // NOLINT(build/namespaces) kTopics, kSubscriptions, kPods, kPolicies, kDeployments
 const std::string kStatusPrefix = "/apis/zroute.io/v1alpha1/namespaces/shop/";
 
 bool WaitFor(const std::function<bool()>& cond, milliseconds limit = milliseconds(15000)) {

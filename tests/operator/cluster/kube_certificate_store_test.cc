@@ -22,8 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-const testing::FakeGvr kSecrets{"", "v1", "secrets"};
-const testing::FakeGvr kConfigs{"admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations"};
+using namespace zroute::testing::gvr;  // NOLINT(build/namespaces) kSecrets, kConfigs
 constexpr char kNs[] = "zroute-system";
 constexpr char kSecretPath[] = "/api/v1/namespaces/zroute-system/secrets/zroute-webhook-tls";
 constexpr char kConfigPath[] = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/zroute-webhook";

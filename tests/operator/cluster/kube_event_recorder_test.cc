@@ -19,7 +19,7 @@ using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-const zroute::testing::FakeGvr kEvents{"", "v1", "events"};
+using namespace zroute::testing::gvr;  // NOLINT(build/namespaces) kEvents
 const std::string kEventsPath = "/api/v1/namespaces/shop/events";
 
 InvolvedObject Policy(const std::string& name = "billing") {

@@ -12,8 +12,7 @@ namespace {
 using kube::Json;
 using zroute::testing::FakeGvr;
 
-const FakeGvr kDeployments{"apps", "v1", "deployments"};
-const FakeGvr kStatefulSets{"apps", "v1", "statefulsets"};
+using namespace zroute::testing::gvr;  // NOLINT(build/namespaces) kDeployments, kStatefulSets
 const std::string kDeploymentsPath = "/apis/apps/v1/namespaces/shop/deployments";
 
 Json Workload(const std::string& kind, const std::string& name, int replicas) {

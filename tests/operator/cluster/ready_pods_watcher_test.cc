@@ -25,7 +25,7 @@ using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-const testing::FakeGvr kPods{"", "v1", "pods"};
+using namespace zroute::testing::gvr;  // NOLINT(build/namespaces) kPods
 
 using zroute::testing::WaitFor;
 

@@ -19,10 +19,8 @@ namespace {
 
 using kube::Json;
 using std::chrono::seconds;
-using zroute::testing::FakeGvr;
 
-const FakeGvr kDeployments{"apps", "v1", "deployments"};
-const FakeGvr kEvents{"", "v1", "events"};
+using namespace zroute::testing::gvr;  // NOLINT(build/namespaces) kDeployments, kEvents
 const std::string kScalePath = "/apis/apps/v1/namespaces/shop/deployments/billing/scale";
 constexpr auto kInterval = seconds(5);
 

@@ -21,8 +21,7 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-const zroute::testing::FakeGvr kTopics{"zroute.io", "v1alpha1", "topics"};
-const zroute::testing::FakeGvr kSubscriptions{"zroute.io", "v1alpha1", "subscriptions"};
+using namespace zroute::testing::gvr;  // NOLINT(build/namespaces) kTopics, kSubscriptions
 
 using zroute::testing::WaitFor;
 

@@ -32,8 +32,7 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-const testing::FakeGvr kSecrets{"", "v1", "secrets"};
-const testing::FakeGvr kConfigs{"admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations"};
+using namespace zroute::testing::gvr;  // NOLINT(build/namespaces) kSecrets, kConfigs
 constexpr char kNs[] = "zroute-system";
 constexpr char kSecretName[] = "zroute-webhook-tls";
 constexpr char kConfigName[] = "zroute-sidecar-injector";

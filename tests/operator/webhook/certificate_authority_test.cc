@@ -9,9 +9,8 @@ namespace zroute::webhook {
 namespace {
 
 using std::chrono::hours;
+using zroute::testing::kDay;
 using zroute::testing::SimulatedClock;
-
-constexpr Duration kDay = hours(24);
 
 ServingCertificateRequest WebhookRequest() {
   ServingCertificateRequest r;

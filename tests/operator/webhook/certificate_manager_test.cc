@@ -8,10 +8,8 @@
 namespace zroute::webhook {
 namespace {
 
-using std::chrono::hours;
+using zroute::testing::kDay;
 using zroute::testing::SimulatedClock;
-
-constexpr Duration kDay = hours(24);
 
 class FakeStore : public CertificateStore {
  public:

@@ -3,7 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/routing/rendezvous.h"
 #include "sidecar/link/dispatcher.h"
 #include "tests/sidecar/link/dispatcher_test_util.h"
 #include "tests/support/simulated_clock.h"
@@ -14,14 +13,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using namespace zroute::testing;  // NOLINT(build/namespaces)
-
-std::string KeyOwnedBy(const std::string& owner, const std::vector<std::string>& ids) {
-  std::vector<std::string_view> views(ids.begin(), ids.end());
-  for (int i = 0;; ++i) {
-    std::string key = "key-" + std::to_string(i);
-    if (ids[RendezvousPick(key, views)] == owner) return key;
-  }
-}
 
 class DispatcherRecoveryTest : public ::testing::Test {
  protected:

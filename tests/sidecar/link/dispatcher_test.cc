@@ -8,7 +8,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/routing/rendezvous.h"
 #include "tests/sidecar/link/dispatcher_test_util.h"
 #include "tests/support/simulated_clock.h"
 
@@ -18,20 +17,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using namespace zroute::testing;  // NOLINT(build/namespaces)
-
-// The replica rendezvous hashing gives `key` among `ids` (the table lists replicas by id).
-std::string OwnerOf(const std::string& key, const std::vector<std::string>& ids) {
-  std::vector<std::string_view> views(ids.begin(), ids.end());
-  return ids[RendezvousPick(key, views)];
-}
-
-// A key whose owner among `ids` is `owner`.
-std::string KeyOwnedBy(const std::string& owner, const std::vector<std::string>& ids) {
-  for (int i = 0;; ++i) {
-    std::string key = "key-" + std::to_string(i);
-    if (OwnerOf(key, ids) == owner) return key;
-  }
-}
 
 class DispatcherTest : public ::testing::Test {
  protected:

@@ -4,11 +4,13 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "common/cloudevents/binary_format.h"
+#include "common/routing/rendezvous.h"
 #include "common/routing/routing_table.h"
 #include "sidecar/link/event_sink.h"
 #include "sidecar/outbox/memory_outbox.h"
@@ -113,6 +115,20 @@ inline std::vector<std::string> EventIds(const std::vector<RecordingSink::Delive
   std::vector<std::string> ids;
   for (const auto& d : deliveries) ids.push_back(EventId(d.frame));
   return ids;
+}
+
+// The replica rendezvous hashing gives `key` among `ids` (the table lists replicas by id).
+inline std::string OwnerOf(const std::string& key, const std::vector<std::string>& ids) {
+  std::vector<std::string_view> views(ids.begin(), ids.end());
+  return ids[RendezvousPick(key, views)];
+}
+
+// A key whose owner among `ids` is `owner`.
+inline std::string KeyOwnedBy(const std::string& owner, const std::vector<std::string>& ids) {
+  for (int i = 0;; ++i) {
+    std::string key = "key-" + std::to_string(i);
+    if (OwnerOf(key, ids) == owner) return key;
+  }
 }
 
 }  // namespace zroute::testing

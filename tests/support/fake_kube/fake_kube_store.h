@@ -51,6 +51,19 @@ struct FakeGvr {
   bool IsBuiltin() const;
 };
 
+// The resource types the operator's tests use.
+namespace gvr {
+inline const FakeGvr kPods{"", "v1", "pods"};
+inline const FakeGvr kEvents{"", "v1", "events"};
+inline const FakeGvr kSecrets{"", "v1", "secrets"};
+inline const FakeGvr kDeployments{"apps", "v1", "deployments"};
+inline const FakeGvr kStatefulSets{"apps", "v1", "statefulsets"};
+inline const FakeGvr kConfigs{"admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations"};
+inline const FakeGvr kTopics{"zroute.io", "v1alpha1", "topics"};
+inline const FakeGvr kSubscriptions{"zroute.io", "v1alpha1", "subscriptions"};
+inline const FakeGvr kPolicies{"zroute.io", "v1alpha1", "scalingpolicies"};
+}  // namespace gvr
+
 class FakeKubeStore {
  public:
   // One watch's position in the history; owned by the HTTP thread serving that watch.
