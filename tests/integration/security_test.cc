@@ -15,6 +15,7 @@
 #include "common/security/curve_keys.h"
 #include "common/wire/link_messages.h"
 #include "tests/integration/integration_env.h"
+#include "tests/support/loopback_dial.h"
 
 namespace zroute::testing {
 namespace {
@@ -58,18 +59,7 @@ long RssKiB(pid_t pid) {
 }
 
 // A raw TCP connection to 127.0.0.1:port (for slow and oversize HTTP clients).
-int Dial(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
+int Dial(int port) { return zroute::testing::DialLoopback(port); }
 
 // A ZeroMQ client that speaks the link protocol to a sidecar with whatever key and identity the
 // test gives it.

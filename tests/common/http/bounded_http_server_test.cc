@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/common/http/tcp_segments.h"
+#include "tests/support/loopback_dial.h"
 
 namespace zroute {
 namespace {
@@ -58,12 +59,8 @@ class BoundedHttpServerTest : public ::testing::Test {
   }
 
   void Dial() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port_));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    fd_ = zroute::testing::DialLoopback(port_);
+    ASSERT_GE(fd_, 0);
   }
   // Sends all of `bytes`; false when the server closed the connection first.
   bool SendAll(const std::string& bytes) {

@@ -20,6 +20,7 @@
 #include <httplib.h>
 #include <openssl/pem.h>
 
+#include "tests/support/loopback_dial.h"
 #include "tests/support/test_ca.h"
 
 namespace zroute {
@@ -27,17 +28,11 @@ namespace {
 
 using std::chrono::milliseconds;
 
-int DialLoopback(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  timeval bound{10, 0};  // no call of the raw client blocks past this
+// A loopback connection on which no call blocks past 10 s.
+int DialBounded(int port) {
+  int fd = zroute::testing::DialLoopback(port);
+  if (fd < 0) return -1;
+  timeval bound{10, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof(bound));
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof(bound));
   return fd;
@@ -47,7 +42,7 @@ int DialLoopback(int port) {
 class RawTlsClient {
  public:
   explicit RawTlsClient(int port) : ctx_(SSL_CTX_new(TLS_client_method())) {
-    fd_ = DialLoopback(port);
+    fd_ = DialBounded(port);
     ssl_ = SSL_new(ctx_);
     SSL_set_fd(ssl_, fd_);
     handshake_ok_ = fd_ >= 0 && SSL_connect(ssl_) == 1;
@@ -248,7 +243,7 @@ TEST_F(BoundedHttpsServerTest, HeadersTrickledPastTheDeadlineAre408) {
 
 TEST_F(BoundedHttpsServerTest, StalledHandshakeGivesTheOnlyWorkerBack) {
   Start({.max_bytes = 64 * 1024, .max_lines = 200, .timeout = milliseconds(300)}, /*workers=*/1);
-  int stalled = DialLoopback(port_);  // TCP only: no ClientHello ever comes
+  int stalled = DialBounded(port_);  // TCP only: no ClientHello ever comes
   ASSERT_GE(stalled, 0);
   char byte;
   EXPECT_EQ(recv(stalled, &byte, 1, 0), 0) << "the server should close the connection at the deadline";
@@ -260,7 +255,7 @@ TEST_F(BoundedHttpsServerTest, StalledHandshakeGivesTheOnlyWorkerBack) {
 
 TEST_F(BoundedHttpsServerTest, PlainHttpOnTheTlsPortIsDropped) {
   Start();
-  int fd = DialLoopback(port_);
+  int fd = DialBounded(port_);
   ASSERT_GE(fd, 0);
   const std::string request = Request(3);
   ASSERT_EQ(send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
