@@ -23,7 +23,6 @@ using socket_io::ToMillis;
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 
-
 // One connection's byte stream, kept across its keep-alive requests. Reads are buffered (httplib
 // reads header lines a byte at a time); while a request's header block is being read, every byte
 // handed out is counted against the limits.
