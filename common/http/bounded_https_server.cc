@@ -21,7 +21,8 @@ using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 
 // Waits for what OpenSSL asked for (`err` from SSL_get_error) until `deadline`; false when the
-// call cannot be retried: another error, the deadline passed (errno ETIMEDOUT), or a poll error.
+// call cannot be retried, with errno ETIMEDOUT when the deadline passed and EIO otherwise (another
+// error, or poll failed).
 bool WaitForRetry(int fd, int err, SteadyClock::time_point deadline) {
   short events;
   if (err == SSL_ERROR_WANT_READ) {
@@ -29,11 +30,12 @@ bool WaitForRetry(int fd, int err, SteadyClock::time_point deadline) {
   } else if (err == SSL_ERROR_WANT_WRITE) {
     events = POLLOUT;
   } else {
+    errno = EIO;  // not a stale ETIMEDOUT, which the connection loop would answer with 408
     return false;
   }
   auto left = std::chrono::ceil<milliseconds>(deadline - SteadyClock::now());
   int r = left > milliseconds::zero() ? socket_io::PollOne(fd, events, left) : 0;
-  if (r == 0) errno = ETIMEDOUT;
+  if (r <= 0) errno = r == 0 ? ETIMEDOUT : EIO;
   return r > 0;
 }
 
@@ -64,10 +66,7 @@ class TlsTransport final : public ConnectionTransport {
       const int err = SSL_get_error(ssl_, r);
       if (err == SSL_ERROR_ZERO_RETURN) return 0;  // close_notify: the peer is done
       if (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && r == 0) return 0;  // closed without one
-      if (!WaitForRetry(fd_, err, deadline)) {
-        if (errno != ETIMEDOUT) errno = EIO;
-        return -1;
-      }
+      if (!WaitForRetry(fd_, err, deadline)) return -1;
     }
   }
 
