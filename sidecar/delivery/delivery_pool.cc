@@ -20,18 +20,30 @@ void DeliveryPool::Start() {
 }
 
 void DeliveryPool::Submit(DeliveryTask task) {
-  auto* t = new DeliveryTask(std::move(task));
+  std::vector<DeliveryTask> one;
+  one.push_back(std::move(task));
+  SubmitAll(std::move(one));
+}
+
+void DeliveryPool::SubmitAll(std::vector<DeliveryTask> tasks) {
+  std::vector<DeliveryTask*> owned;
+  owned.reserve(tasks.size());
+  for (DeliveryTask& task : tasks) owned.push_back(new DeliveryTask(std::move(task)));
+  int wake = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
-      parked_[t->subscription].push_back(t);
-      const bool batched = t->sub && t->sub->spec.delivery.batch_max_events > 1;
-      // A batched subscription's new tasks go out together with the first worker that wakes.
-      if (AdmitLocked(t->subscription) > 0) WakeWorkersLocked(batched ? 1 : ready_.size());
-      return;
+      for (DeliveryTask* t : owned) {
+        parked_[t->subscription].push_back(t);
+        const bool batched = t->sub && t->sub->spec.delivery.batch_max_events > 1;
+        // A batched subscription's new tasks go out together with the first worker that wakes.
+        if (AdmitLocked(t->subscription) > 0) wake += WakeWorkersLocked(batched ? 1 : ready_.size());
+      }
+      owned.clear();
     }
   }
-  Finish(t, Completion::kHandedBack);
+  NotifyWorkers(wake);
+  for (DeliveryTask* t : owned) Finish(t, Completion::kHandedBack);  // the pool is stopping
 }
 
 size_t DeliveryPool::AdmitLocked(const std::string& subscription) {
@@ -51,13 +63,20 @@ size_t DeliveryPool::AdmitLocked(const std::string& subscription) {
   return admitted;
 }
 
-void DeliveryPool::WakeWorkersLocked(size_t jobs) {
+int DeliveryPool::WakeWorkersLocked(size_t jobs) {
   // Every wake-up is a context switch, the dominant cost per event on a small machine; idle
   // workers that would find nothing to do stay asleep.
   if (wakes_pending_ < idle_ && static_cast<size_t>(wakes_pending_) < jobs) {
     ++wakes_pending_;
-    cv_.notify_one();
+    return 1;
   }
+  return 0;
+}
+
+void DeliveryPool::NotifyWorkers(int n) {
+  // Outside mu_: a worker notified while the notifier still holds mu_ wakes only to block on it
+  // (a futex call on each side and another context switch per event, seen in strace).
+  for (int i = 0; i < n; ++i) cv_.notify_one();
 }
 
 size_t DeliveryPool::InProgress() const {
@@ -105,8 +124,9 @@ void DeliveryPool::WorkerLoop() {
       const size_t n = job->tasks.size();
       running_ += n;
       // Work left in line: the next worker starts on it while this one delivers.
-      if (!ready_.empty() && wakes_pending_ == 0) WakeWorkersLocked(1);
+      const int wake = !ready_.empty() && wakes_pending_ == 0 ? WakeWorkersLocked(1) : 0;
       lock.unlock();
+      NotifyWorkers(wake);
       Run(job, client);
       lock.lock();
       running_ -= n;
@@ -238,6 +258,7 @@ void DeliveryPool::Run(Job* job, AppClient& client) {
 }
 
 bool DeliveryPool::Requeue(Job* job, std::chrono::milliseconds delay) {
+  int wake = -1;  // stays -1 when the pool is stopping
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
@@ -246,9 +267,12 @@ bool DeliveryPool::Requeue(Job* job, std::chrono::milliseconds delay) {
       delayed_.push(job);
       delayed_tasks_ += job->tasks.size();
       // A waiting worker may be timed for a later job; one wake-up makes it look again.
-      WakeWorkersLocked(1);
-      return true;
+      wake = WakeWorkersLocked(1);
     }
+  }
+  if (wake >= 0) {
+    NotifyWorkers(wake);
+    return true;
   }
   // Shutting down: hand them back to be delivered elsewhere rather than wait here.
   for (DeliveryTask* t : job->tasks) Finish(t, Completion::kHandedBack);
@@ -258,12 +282,14 @@ bool DeliveryPool::Requeue(Job* job, std::chrono::milliseconds delay) {
 
 void DeliveryPool::Finish(DeliveryTask* t, Completion completion) {
   on_complete_(*t, completion);
+  int wake = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = active_.find(t->subscription);
     if (it != active_.end() && --it->second <= 0) active_.erase(it);
-    if (AdmitLocked(t->subscription) > 0) WakeWorkersLocked(ready_.size());
+    if (AdmitLocked(t->subscription) > 0) wake = WakeWorkersLocked(ready_.size());
   }
+  NotifyWorkers(wake);
   delete t;
 }
 

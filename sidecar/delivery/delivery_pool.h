@@ -68,6 +68,9 @@ class DeliveryPool {
 
   void Start();
   void Submit(DeliveryTask task);
+  // Submits the tasks in order under one lock (the events of one link message): one lock round
+  // and one wake-up decision for all of them instead of one each.
+  void SubmitAll(std::vector<DeliveryTask> tasks);
   // Stops taking work, lets running deliveries finish until `deadline`, hands back the rest.
   // Joins the workers. Idempotent.
   void Drain(MonoTime deadline);
@@ -98,11 +101,13 @@ class DeliveryPool {
   // Moves parked tasks of `subscription` into line while it is under its in-flight limit;
   // returns how many moved.
   size_t AdmitLocked(const std::string& subscription);
-  // Wakes an idle worker for work just put in line, unless enough are already waking. A woken
-  // worker that leaves work behind wakes the next (WorkerLoop), so a batch of tasks that one
-  // worker will take as one POST costs one wake-up, not one per task. `jobs`: how many workers
-  // the new work can keep busy.
-  void WakeWorkersLocked(size_t jobs);
+  // Counts a wake-up of an idle worker for work just put in line, unless enough are already
+  // waking, and returns how many workers to notify (0 or 1); the caller hands that to
+  // NotifyWorkers once it has released mu_. A woken worker that leaves work behind wakes the next
+  // (WorkerLoop), so a batch of tasks that one worker will take as one POST costs one wake-up, not
+  // one per task. `jobs`: how many workers the new work can keep busy.
+  int WakeWorkersLocked(size_t jobs);
+  void NotifyWorkers(int n);  // REQUIRES: mu_ not held
 
   const SidecarConfig& config_;
   Clock& clock_;

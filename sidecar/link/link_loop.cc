@@ -298,6 +298,8 @@ void LinkLoop::HandleEvents(const std::string& peer, const security::PeerIdentit
   Inbound& in = inbound_[peer];
   in.received += events.events.size();
   RoutingTablePtr table = table_.Get();
+  std::vector<DeliveryTask> tasks;  // submitted together: one lock round and one wake-up decision
+  tasks.reserve(events.events.size());
   for (auto& frame : events.events) {
     ++in.outstanding;
     auto nack = [&](wire::NackReason reason) {
@@ -347,8 +349,9 @@ void LinkLoop::HandleEvents(const std::string& peer, const security::PeerIdentit
     task.event = std::move(event).value();
     arrivals_.Add();
     received_at_[{peer, task.delivery_id}] = clock_.Now();
-    pool_.Submit(std::move(task));
+    tasks.push_back(std::move(task));
   }
+  if (!tasks.empty()) pool_.SubmitAll(std::move(tasks));
 }
 
 void LinkLoop::DrainCompletions() {
