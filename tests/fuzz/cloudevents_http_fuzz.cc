@@ -3,12 +3,17 @@
 // Input layout: byte 0 selects the Content-Type (low 3 bits) and whether a `ce-specversion: 1.0`
 // header is added (bit 3); then header lines "name: value\n" up to an empty line; the rest is the
 // body. Properties checked on success: every event validates, respects the limits, survives a
-// binary-mode encode + decode unchanged, and its structured JSON form parses back.
+// binary-mode encode + decode unchanged, and its structured JSON form parses back. On every input:
+// the structured JSON writer gives the same text as the JSON tree's dump, for the decoded events and
+// for an unvalidated event made of the input's raw bytes.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "common/cloudevents/attribute_rules.h"
 #include "common/cloudevents/http_binding.h"
@@ -61,6 +66,11 @@ zroute::WrapDefaults Wrap() {
   return wrap;
 }
 
+// What SerializeStructuredEvent must write, byte for byte.
+std::string TreeDump(const CloudEvent& event) {
+  return zroute::CloudEventToJson(event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void CheckEvent(const CloudEvent& event, const zroute::DecodeLimits& limits, const zroute::WrapDefaults& wrap) {
   Check(zroute::ValidateCloudEvent(event).ok());
   Check(event.ByteSize() <= limits.max_event_bytes);
@@ -77,7 +87,9 @@ void CheckEvent(const CloudEvent& event, const zroute::DecodeLimits& limits, con
   }
 
   // Structured JSON: attributes survive exactly; JSON data may be re-serialized compactly.
-  auto parsed = zroute::ParseStructuredEvent(zroute::SerializeStructuredEvent(event));
+  const std::string structured = zroute::SerializeStructuredEvent(event);
+  Check(structured == TreeDump(event));
+  auto parsed = zroute::ParseStructuredEvent(structured);
   Check(parsed.ok());
   CloudEvent left = event, right = *parsed;
   if (zroute::IsJsonMediaType(event.datacontenttype)) {
@@ -109,6 +121,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
     headers[Lower(line.substr(0, colon))] = std::string(value);
   }
+
+  CloudEvent raw;  // hostile bytes in every member, no validation
+  raw.id = std::string(in.substr(0, 8));
+  raw.subject = std::string(in.substr(std::min<size_t>(in.size(), 8), 24));
+  raw.datacontenttype = kContentTypes[(data[0] >> 4) & 7] ? kContentTypes[(data[0] >> 4) & 7] : "";
+  raw.data = body;
+  raw.extensions[std::string(in.substr(0, 4))] = std::string(in.substr(std::min<size_t>(in.size(), 4), 12));
+  Check(zroute::SerializeStructuredEvent(raw) == TreeDump(raw));
 
   zroute::DecodeLimits limits = Limits();
   zroute::WrapDefaults wrap = Wrap();

@@ -1,5 +1,7 @@
 #include "common/cloudevents/json_format.h"
 
+#include <random>
+
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
@@ -8,6 +10,7 @@ namespace zroute {
 namespace {
 
 using nlohmann::json;
+using namespace std::string_literals;
 
 json Minimal() { return json{{"specversion", "1.0"}, {"id", "1"}, {"source", "/s"}, {"type", "t"}}; }
 
@@ -224,6 +227,73 @@ TEST(JsonFormatTest, JsonDataTooDeepToNestInABatchIsWrittenAsBase64) {
   back = ParseEventBatch(SerializeEventBatch({event}), 1);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->at(0), event);
+}
+
+// The writer behind SerializeStructuredEvent / SerializeEventBatch builds the text directly; the
+// JSON tree of CloudEventToJson, dumped, is its reference, byte for byte.
+std::string TreeDump(const CloudEvent& event) {
+  return CloudEventToJson(event).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+TEST(JsonFormatTest, SerializedTextIsTheJsonTreesDumpByteForByte) {
+  std::vector<CloudEvent> events;
+  CloudEvent base = Parse(Minimal()).value();
+  auto add = [&](auto change) {
+    CloudEvent e = base;
+    change(e);
+    events.push_back(e);
+  };
+  add([](CloudEvent&) {});
+  add([](CloudEvent& e) { e.subject = "quote \" backslash \\ slash / tab \t nl \n cr \r bs \b ff \f"; });
+  add([](CloudEvent& e) { e.subject = "\0\x01\x1f\x7f \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"s; });
+  add([](CloudEvent& e) { e.subject = "bad \xff\xfe utf-8 \xC3 \xED\xA0\x80 \xF4\x90\x80\x80"; });
+  add([](CloudEvent& e) { e.extensions["zzz"] = "last"; e.extensions["aaa"] = "first"; e.extensions["Id"] = "upper"; });
+  add([](CloudEvent& e) { e.extensions["id"] = "shadowed by the attribute"; e.extensions["data"] = "an extension"; });
+  add([](CloudEvent& e) { e.extensions["\xff\x01"] = "hostile name"; });
+  add([](CloudEvent& e) { e.datacontenttype = "application/json"; e.data = "{ \"b\" : [1, 2.50, 1e3, \"\\u0041\"], \"a\": null }"; });
+  add([](CloudEvent& e) { e.datacontenttype = "application/json"; e.data = "not json"; });
+  add([](CloudEvent& e) { e.datacontenttype = ""; e.data = "[true,false]"; });
+  add([](CloudEvent& e) { e.datacontenttype = "text/plain"; e.data = "line 1\nline \"2\"\x01"; });
+  add([](CloudEvent& e) { e.datacontenttype = "text/plain"; e.data = "\xff not utf-8"; });
+  add([](CloudEvent& e) {
+    e.datacontenttype = "application/octet-stream";
+    e.data = std::string("\0\xff\x10", 3);
+    e.extensions["data"] = "kept beside data_base64";
+  });
+  add([](CloudEvent& e) { e.datacontenttype = "application/json"; e.data = std::string(kMaxJsonDepth - 1, '[') + std::string(kMaxJsonDepth - 1, ']'); });
+  add([](CloudEvent& e) { e.specversion.clear(); e.id.clear(); e.time = "2026-11-27T18:41:43Z"; e.dataschema = "https://x/s"; });
+  std::string batch = "[";
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(SerializeStructuredEvent(events[i]), TreeDump(events[i])) << "event " << i;
+    batch += (i > 0 ? "," : "") + TreeDump(events[i]);
+  }
+  EXPECT_EQ(SerializeEventBatch(events), batch + "]");
+  EXPECT_EQ(SerializeEventBatch({}), "[]");
+}
+
+TEST(JsonFormatTest, SerializedTextMatchesTheTreeForRandomBytes) {
+  std::mt19937 rng(20261202);
+  auto bytes = [&](size_t max) {
+    std::string s(rng() % (max + 1), '\0');
+    for (char& c : s) {
+      // Mostly text, some control bytes and UTF-8 lead and continuation bytes.
+      const unsigned pick = rng() % 10;
+      c = static_cast<char>(pick < 6 ? 0x20 + rng() % 0x5f : pick < 8 ? rng() % 0x20 : 0x80 + rng() % 0x80);
+    }
+    return s;
+  };
+  const char* content_types[] = {"", "text/plain", "application/json", "application/octet-stream", "text/x+json"};
+  for (int i = 0; i < 2000; ++i) {
+    CloudEvent e;
+    e.id = bytes(12);
+    e.source = bytes(12);
+    e.type = bytes(8);
+    e.subject = bytes(8);
+    e.datacontenttype = content_types[rng() % 5];
+    e.data = rng() % 4 == 0 ? "{\"k\":[" + std::to_string(rng()) + "]}" : bytes(40);
+    for (unsigned n = rng() % 4; n > 0; --n) e.extensions[bytes(6)] = bytes(10);
+    ASSERT_EQ(SerializeStructuredEvent(e), TreeDump(e)) << "case " << i;
+  }
 }
 
 TEST(JsonFormatTest, StructuredRoundTripKeepsEveryField) {
