@@ -2,7 +2,9 @@
 // a baseline taken in the same run on the same machine:
 //   throughput  load generator → publisher sidecar → subscriber sidecar → subscriber app (durable
 //               outboxes), single events and batches of 100, vs. the same load POSTed straight to
-//               the subscriber app with the same concurrency;
+//               the subscriber app with the same concurrency; and the floors: the same load
+//               through zroute-bench-relay (two HTTP hops, nothing else) and batched straight
+//               into the app;
 //   latency     end-to-end at fixed rates (ce-sent stamped by the load generator, arrival recorded
 //               by the app), vs. the same rate POSTed straight to the app;
 //   cost        sidecar CPU per 1,000 events and resident memory idle / peak, vs. the app's;

@@ -16,6 +16,7 @@
 #include "bench/propagation.h"
 #include "bench/recovery.h"
 #include "bench/wake_probe.h"
+#include "common/util/subprocess.h"
 #include "examples/demo/local_system.h"
 
 namespace zroute::bench {
@@ -117,6 +118,14 @@ Status BenchRunner::Run() {
   return Status::OK();
 }
 
+StatusOr<Subprocess> BenchRunner::StartRelay(int app_port) const {
+  SubprocessOptions o;
+  o.argv = {options_.bin_dir + "/bench/zroute-bench-relay", "--target-port", std::to_string(app_port),
+            "--port-file", options_.work_dir + "/relay.port"};
+  o.log_file = options_.work_dir + "/relay.log";
+  return Subprocess::Start(std::move(o));
+}
+
 Status BenchRunner::RunDataPath() {
   const std::string manifests = options_.work_dir + "/manifests";
   std::filesystem::create_directories(manifests);
@@ -174,8 +183,27 @@ Status BenchRunner::RunDataPath() {
     ZR_RETURN_IF_ERROR(RunLoad(spec(pub->sidecar_port, "/v1/publish/orders", "", warm, 1, sink, orders)).status());
     ZR_RETURN_IF_ERROR(RunLoad(spec(pub->sidecar_port, "/v1/publish/bulk", "", warm, 100, sink, bulk)).status());
 
+    // The floors (no zroute in them): the relay in place of the two sidecars (bench/http_relay.cc)
+    // and the load generator batching straight into the app.
+    ZR_ASSIGN_OR_RETURN(Subprocess relay, StartRelay(sink->app_port));
+    const std::string relay_port_file = options_.work_dir + "/relay.port";
+    ZR_ASSIGN_OR_RETURN(std::string relay_ports, WaitForFile(relay_port_file, std::chrono::seconds(30)));
+    const int relay_port = nlohmann::json::parse(relay_ports, nullptr, false).value("http", 0);
+    if (relay_port <= 0) return Status::Internal("relay: unreadable port file " + relay_port_file);
+    auto relay_spec = [&](uint64_t events, int batch) {
+      LoadSpec s = spec(relay_port, "/events", direct_orders, events, batch, sink, orders);
+      s.watch[0] = relay.pid();  // the relay's CPU in the publisher sidecar's place
+      return s;
+    };
+    ZR_RETURN_IF_ERROR(RunLoad(relay_spec(warm, 1)).status());
+
     ZR_ASSIGN_OR_RETURN(LoadResult direct,
                         RunLoad(spec(sink->app_port, "/events", direct_orders, options_.events, 1, sink, orders)));
+    ZR_ASSIGN_OR_RETURN(LoadResult relayed, RunLoad(relay_spec(options_.events, 1)));
+    ZR_ASSIGN_OR_RETURN(LoadResult direct_batched,
+                        RunLoad(spec(sink->app_port, "/events", direct_orders, options_.events, 100, sink, orders)));
+    ZR_ASSIGN_OR_RETURN(LoadResult relayed_batched, RunLoad(relay_spec(options_.events, 100)));
+    relay.Stop();
     ZR_ASSIGN_OR_RETURN(LoadResult single,
                         RunLoad(spec(pub->sidecar_port, "/v1/publish/orders", "", options_.events, 1, sink, orders)));
     ZR_ASSIGN_OR_RETURN(LoadResult batched,
@@ -201,6 +229,16 @@ Status BenchRunner::RunDataPath() {
     Add({"throughput, batched publish, unbatched delivery", "events/s", batched_unbatched.events_per_second,
          direct.events_per_second, "direct POST to the app", "", std::nullopt, note});
 
+    // What no sidecar built from these HTTP pieces could beat, measured in the same run.
+    Add({"floor: HTTP relay, single events", "events/s", relayed.events_per_second, direct.events_per_second,
+         "direct POST to the app", "", std::nullopt,
+         "no zroute: one process forwarding each POST to the app, nothing else; bounds the single-event ratio"});
+    Add({"floor: direct batched POSTs", "events/s", direct_batched.events_per_second, direct.events_per_second,
+         "direct POST to the app", "", std::nullopt,
+         "no zroute: 100 events per POST straight to the app; bounds the batched ratio"});
+    Add({"floor: HTTP relay, batched", "events/s", relayed_batched.events_per_second, direct.events_per_second,
+         "direct POST to the app", "", std::nullopt, "no zroute: the relay forwarding 100-event POSTs"});
+
     // Cost: CPU of each sidecar per 1,000 events in the single-event run, beside the app's CPU per
     // 1,000 events when it is POSTed to directly (the work of one HTTP hop plus recording).
     const double k = static_cast<double>(options_.events) / 1000.0;
@@ -215,6 +253,9 @@ Status BenchRunner::RunDataPath() {
          "app CPU, direct POSTs", "<= 0.05", batched.cpu_seconds[1] / k <= 0.05, ""});
     // What bounds the throughput ratios: with the machine saturated, events/s is about
     // (CPUs / CPU per event), so zroute's ratio to direct is about the inverse of these ratios.
+    // Two HTTP hops and nothing else: a sidecar pair spends at least this much per event.
+    Add({"floor: CPU, HTTP relay (single events)", "CPU-s/1000 ev", relayed.cpu_seconds[0] / k, app_direct,
+         "app CPU, direct POSTs", "", std::nullopt, "no zroute: one server and one client hop per event"});
     Add({"CPU, app (single events via zroute)", "CPU-s/1000 ev", single.cpu_seconds[2] / k, app_direct,
          "app CPU, direct POSTs", "", std::nullopt, ""});
     Add({"CPU, app (batched delivery)", "CPU-s/1000 ev", batched.cpu_seconds[2] / k, app_direct,
@@ -238,6 +279,10 @@ Status BenchRunner::RunDataPath() {
          "whole machine, direct POSTs", "", std::nullopt, "load generator, sidecars, app and kernel"});
     Add({"CPU, whole machine (batched)", "CPU-s/1000 ev", machine(batched), machine(direct),
          "whole machine, direct POSTs", "", std::nullopt, "load generator, sidecars, app and kernel"});
+    Add({"floor: CPU, whole machine (HTTP relay, single events)", "CPU-s/1000 ev", machine(relayed),
+         machine(direct), "whole machine, direct POSTs", "", std::nullopt, "load generator, relay, app and kernel"});
+    Add({"floor: CPU, whole machine (direct batched)", "CPU-s/1000 ev", machine(direct_batched), machine(direct),
+         "whole machine, direct POSTs", "", std::nullopt, "load generator and app"});
   }
 
   if (Selected("latency")) {

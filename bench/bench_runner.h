@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/util/status.h"
+#include "common/util/subprocess.h"
 
 namespace zroute::bench {
 
@@ -64,6 +65,8 @@ class BenchRunner {
  private:
   bool Selected(const std::string& figure) const;
   Status RunDataPath();  // throughput, latency and cost share one running system
+  // Starts zroute-bench-relay in front of the app on `app_port`; it writes work_dir/relay.port.
+  StatusOr<Subprocess> StartRelay(int app_port) const;
   Status RunRecovery();
   Status RunPropagation();
   void Add(BenchRow row);
