@@ -8,11 +8,8 @@
 // sidecars; what it reaches is what a sidecar pair could reach if everything but its two HTTP
 // hops cost nothing, so it bounds the throughput ratios from above (bench/README.md).
 #include <httplib.h>
-#include <signal.h>
 #include <strings.h>
 
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -22,6 +19,7 @@
 
 #include "common/http/bounded_http_server.h"
 #include "common/http/lean_http_client.h"
+#include "common/util/binary_main.h"
 #include "common/util/flags.h"
 
 namespace {
@@ -90,18 +88,10 @@ int main(int argc, char** argv) {
     std::cerr << "cannot listen on " << host << ":" << port << "\n";
     return 1;
   }
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  zroute::BlockStopSignals();  // before the listener thread starts, so it inherits the mask
   std::thread listener([&] { server.listen_after_bind(); });
-  if (!port_file.empty()) {
-    { std::ofstream(port_file + ".tmp") << nlohmann::json{{"http", bound}}.dump() << "\n"; }
-    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
-  }
-  int sig = 0;
-  sigwait(&set, &sig);
+  if (!port_file.empty()) zroute::WritePortFile(port_file, nlohmann::json{{"http", bound}}.dump());
+  zroute::WaitForStopSignal();
   server.stop();
   listener.join();
   return 0;

@@ -1,9 +1,9 @@
 #include "operator/operator.h"
 
-#include <fstream>
 
 #include <unistd.h>
 
+#include "common/util/binary_main.h"
 #include "common/util/logging.h"
 #include "common/util/thread_name.h"
 #include "operator/cluster/kube_resource_source.h"
@@ -268,13 +268,9 @@ bool Operator::ready() const {
 
 void Operator::WritePortFile() {
   if (config_.port_file.empty()) return;
-  std::string tmp = config_.port_file + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << nlohmann::json{{"http", http_port_}, {"control", control_endpoint()}, {"publicKey", curve_public_key_}}.dump()
-        << "\n";
-  }
-  std::rename(tmp.c_str(), config_.port_file.c_str());
+  zroute::WritePortFile(config_.port_file,
+                        nlohmann::json{{"http", http_port_}, {"control", control_endpoint()}, {"publicKey", curve_public_key_}}
+                            .dump());
 }
 
 void Operator::OnResources(const ResourceSet& resources) {

@@ -1,7 +1,7 @@
 #include "sidecar/sidecar.h"
 
-#include <fstream>
 
+#include "common/util/binary_main.h"
 #include "common/util/logging.h"
 #include "sidecar/delivery/dead_letter.h"
 #include "sidecar/outbox/memory_outbox.h"
@@ -70,14 +70,9 @@ Status Sidecar::Start() {
   started_ = true;
 
   if (!config_.port_file.empty()) {
-    std::string tmp = config_.port_file + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      nlohmann::json ports{{"http", http_port_}, {"data", data_endpoint_}, {"sidecarId", config_.sidecar_id}};
-      if (http_->metrics_port() >= 0) ports["metrics"] = http_->metrics_port();
-      out << ports.dump() << "\n";
-    }
-    std::rename(tmp.c_str(), config_.port_file.c_str());
+    nlohmann::json ports{{"http", http_port_}, {"data", data_endpoint_}, {"sidecarId", config_.sidecar_id}};
+    if (http_->metrics_port() >= 0) ports["metrics"] = http_->metrics_port();
+    WritePortFile(config_.port_file, ports.dump());
   }
   ZR_LOG(kInfo, "sidecar", "started",
          {{"appId", config_.app_id}, {"sidecarId", config_.sidecar_id}, {"http", http_port_}, {"data", data_endpoint_},

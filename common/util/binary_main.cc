@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "common/util/logging.h"
@@ -30,6 +32,15 @@ int WaitForStopSignal() {
   int sig = 0;
   sigwait(&set, &sig);
   return sig;
+}
+
+void WritePortFile(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text << "\n";
+  }
+  std::rename(tmp.c_str(), path.c_str());
 }
 
 std::optional<int> ParseCommandLine(Flags& flags, const std::string& program, int argc, char** argv,

@@ -15,6 +15,10 @@ void BlockStopSignals();
 // Waits for SIGTERM or SIGINT; returns the signal number.
 int WaitForStopSignal();
 
+// Writes `text` and a newline to `path` through a temporary file renamed over it, so whoever
+// waits for the file (the tests, the demo, the benchmark) reads all of it or nothing.
+void WritePortFile(const std::string& path, const std::string& text);
+
 // Parses the command line and applies `log_level` (the variable the --log-level flag writes).
 // Returns the exit code when main should end now (usage printed, or an error on stderr), or
 // nullopt to go on.

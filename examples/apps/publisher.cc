@@ -9,7 +9,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -18,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/util/binary_main.h"
 #include "common/util/flags.h"
 
 namespace {
@@ -77,8 +77,7 @@ int main(int argc, char** argv) {
     });
     int port = stats.bind_to_any_port("127.0.0.1");
     stats_thread = std::thread([&] { stats.listen_after_bind(); });
-    { std::ofstream(port_file + ".tmp") << nlohmann::json{{"http", port}}.dump() << "\n"; }
-    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
+    zroute::WritePortFile(port_file, nlohmann::json{{"http", port}}.dump());
   }
 
   httplib::Client client(sidecar_host, sidecar_port);

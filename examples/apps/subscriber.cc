@@ -40,6 +40,7 @@
 #include "common/cloudevents/json_format.h"
 #include "common/http/bounded_http_server.h"
 #include "common/security/bearer_token.h"
+#include "common/util/binary_main.h"
 #include "common/util/flags.h"
 
 namespace {
@@ -339,8 +340,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::thread listener([&] { server.listen_after_bind(); });
   if (!port_file.empty()) {
-    { std::ofstream(port_file + ".tmp") << nlohmann::json{{"http", bound}}.dump() << "\n"; }
-    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
+    zroute::WritePortFile(port_file, nlohmann::json{{"http", bound}}.dump());
   }
   int sig = 0;
   sigwait(&set, &sig);
