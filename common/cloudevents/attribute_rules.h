@@ -21,6 +21,9 @@ inline bool IsHeaderSafeChar(char c) { return c == '\t' || (c >= 0x20 && c <= 0x
 
 // Well-formed UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
 bool IsValidUtf8(std::string_view bytes);
+// The length (2 to 4) of the well-formed UTF-8 sequence `bytes` starts with, or 0 when it starts
+// with none. REQUIRES: `bytes` is not empty and starts with a byte >= 0x80.
+size_t Utf8SequenceLength(std::string_view bytes);
 
 // The media type of a Content-Type value without its parameters, trimmed and lower-cased:
 // "Application/JSON; charset=utf-8" → "application/json".

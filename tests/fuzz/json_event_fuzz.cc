@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "common/cloudevents/attribute_rules.h"
 #include "common/cloudevents/json_format.h"
 #include "tests/common/cloudevents/json_tree_oracle.h"
 

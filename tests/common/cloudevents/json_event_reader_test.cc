@@ -105,7 +105,9 @@ TEST(JsonEventReaderTest, AgreesWithTheTreeOnDocumentsThatAreNotEvents) {
   for (const std::string& text : std::vector<std::string>{
            "", " ", "[]", " [ ] ", "{}", "null", "true", "1", "\"s\"", "[1]", "[[]]", "[{}]", "[" + kEvent + "},2]",
            "[" + kEvent + "},]", "[,]", "[", "{", "]", "}", "\xEF\xBB\xBF" + kEvent + "}", "\xEF\xBB" + kEvent + "}",
-           " \xEF\xBB\xBF" + kEvent + "}", "\t\r\n" + kEvent + "}\n", "\f" + kEvent + "}"}) {
+           " \xEF\xBB\xBF" + kEvent + "}", "\t\r\n" + kEvent + "}\n", "\f" + kEvent + "}",
+           // A NUL byte where a token would start ends the text for nlohmann-json.
+           kEvent + "} \0 trailing"s, "[]\0]"s, "[\0]"s, kEvent + ",\0}"s, "\0"s}) {
     ExpectSameAsTheTree(text);
   }
 }
