@@ -3,7 +3,7 @@
 #include <httplib.h>
 
 #include "common/http/bounded_http_server.h"
-#include "common/util/thread_name.h"
+#include "common/http/listen_thread.h"
 
 namespace zroute {
 namespace {
@@ -53,10 +53,9 @@ StatusOr<int> OperatorHttp::Start() {
   });
   int port = port_ == 0 ? server_->bind_to_any_port(host_) : (server_->bind_to_port(host_, port_) ? port_ : -1);
   if (port <= 0) return Status::Unavailable("cannot bind operator HTTP port " + std::to_string(port_));
-  thread_ = std::thread([this] {
-    SetCurrentThreadName("zr-http-accept");
-    server_->listen_after_bind();
-  });
+  auto listener = StartListenThread(*server_, "zr-http-accept");
+  if (!listener.ok()) return listener.status();
+  thread_ = std::move(listener).value();
   return port;
 }
 

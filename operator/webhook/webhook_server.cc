@@ -4,7 +4,7 @@
 #include <strings.h>
 
 #include "common/http/bounded_https_server.h"
-#include "common/util/thread_name.h"
+#include "common/http/listen_thread.h"
 
 namespace zroute::webhook {
 
@@ -110,19 +110,9 @@ Status WebhookServer::Start() {
     }
     port_ = options_.port;
   }
-  listener_ = std::thread([this] {
-    SetCurrentThreadName("zr-webhook");
-    server_->listen_after_bind();
-  });
-  // The library offers no readiness signal: is_running() turns true as the accept loop starts.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!server_->is_running()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      Stop();
-      return Status::Internal("webhook listener did not start");
-    }
-    std::this_thread::yield();
-  }
+  auto listener = StartListenThread(*server_, "zr-webhook");
+  if (!listener.ok()) return listener.status();
+  listener_ = std::move(listener).value();
   return Status::OK();
 }
 

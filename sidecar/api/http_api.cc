@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "common/http/bounded_http_server.h"
+#include "common/http/listen_thread.h"
 #include "common/security/bearer_token.h"
 #include "common/util/duration.h"
 #include "common/util/logging.h"
-#include "common/util/thread_name.h"
 #include "sidecar/api/topic_events.h"
 
 namespace zroute {
@@ -59,10 +59,9 @@ StatusOr<int> HttpApi::Start() {
   int port = config_.http_port == 0 ? server_->bind_to_any_port(config_.http_host)
                                     : (server_->bind_to_port(config_.http_host, config_.http_port) ? config_.http_port : -1);
   if (port <= 0) return Status::Unavailable("cannot bind HTTP port " + std::to_string(config_.http_port));
-  thread_ = std::thread([this] {
-    SetCurrentThreadName("zr-http-accept");
-    server_->listen_after_bind();
-  });
+  auto listener = StartListenThread(*server_, "zr-http-accept");
+  if (!listener.ok()) return listener.status();
+  thread_ = std::move(listener).value();
   if (config_.metrics_port >= 0) {
     auto metrics = StartMetricsListener();
     if (!metrics.ok()) {
@@ -93,10 +92,9 @@ StatusOr<int> HttpApi::StartMetricsListener() {
     return Status::Unavailable("cannot bind the metrics port " + config_.metrics_host + ":" +
                                std::to_string(config_.metrics_port));
   }
-  metrics_thread_ = std::thread([this] {
-    SetCurrentThreadName("zr-metrics");
-    metrics_server_->listen_after_bind();
-  });
+  auto listener = StartListenThread(*metrics_server_, "zr-metrics");
+  if (!listener.ok()) return listener.status();
+  metrics_thread_ = std::move(listener).value();
   return port;
 }
 
