@@ -2,6 +2,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -66,12 +68,16 @@ int main(int argc, char** argv) {
   flags.Uint64("max-body-bytes", &c.max_body_bytes, "largest publish request body");
   flags.Int("http-threads", &c.http_threads, "threads serving the HTTP API");
   flags.Int("delivery-threads", &c.delivery_threads, "threads delivering events to the app");
+  uint64_t link_window = c.link_window;
+  flags.Uint64("link-window", &link_window,
+               "credit granted to each publisher link: events in flight from one publisher sidecar (1..65536)");
   flags.Millis("heartbeat-interval", &c.heartbeat_interval, "heartbeat period on links and to the operator");
   flags.Millis("peer-timeout", &c.peer_timeout, "a peer silent this long is considered gone");
   flags.Millis("drain-timeout", &c.drain_timeout, "how long SIGTERM waits for deliveries in progress");
   flags.String("port-file", &c.port_file, "write the bound ports here as JSON once listening");
   flags.String("log-level", &log_level, "debug, info, warn or error");
   if (auto exit_code = ParseCommandLine(flags, "zroute-sidecar", argc, argv, log_level)) return *exit_code;
+  c.link_window = static_cast<uint32_t>(std::min<uint64_t>(link_window, UINT32_MAX));  // Sidecar::Start checks the range
   if (!operator_key_file.empty()) {
     auto key = security::ReadPublicKeyFile(operator_key_file);
     if (!key.ok()) {

@@ -13,6 +13,10 @@ Sidecar::Sidecar(SidecarConfig config, Clock& clock) : config_(std::move(config)
 Sidecar::~Sidecar() { Stop(); }
 
 Status Sidecar::Start() {
+  if (config_.link_window < 1 || config_.link_window > kMaxLinkWindow) {
+    return Status::InvalidArgument("--link-window must be between 1 and " + std::to_string(kMaxLinkWindow) + ", not " +
+                                   std::to_string(config_.link_window));
+  }
   if (!config_.operator_public_key.empty()) {
     if (!security::IsValidCurveKey(config_.operator_public_key)) {
       return Status::InvalidArgument("the operator's public key is not 40 characters of Z85");

@@ -56,10 +56,15 @@ struct SidecarConfig {
   uint64_t max_body_bytes = 4 << 20;
   int http_threads = 64;  // each kept-alive app connection holds one while open
   int delivery_threads = 16;
-  uint32_t link_window = 256;  // credit granted to each publisher link
+  // Credit granted to each publisher link: how many of one publisher sidecar's events may be on
+  // their way or waiting here at once (beyond 2x, they are NACKed OVERLOADED). Bounds this
+  // sidecar's memory per publisher; too small a window idles a batched pipeline.
+  uint32_t link_window = 256;
   std::chrono::milliseconds heartbeat_interval{1000};
   std::chrono::milliseconds peer_timeout{5000};
   std::chrono::milliseconds drain_timeout{20000};
 };
+
+inline constexpr uint32_t kMaxLinkWindow = 65536;
 
 }  // namespace zroute
