@@ -3,6 +3,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
+
 namespace zroute::crc32c {
 namespace {
 
@@ -29,9 +33,42 @@ inline uint32_t LoadLE32(const unsigned char* p) {
          (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
 }
 
+#if defined(__x86_64__)
+// SSE 4.2's crc32 instruction computes CRC-32C itself: eight bytes per instruction, about ten
+// times the tables' speed. Every record is checksummed when written and when read back.
+__attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t crc, const char* data, size_t n) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  uint64_t c = ~crc;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, sizeof word);
+    c = _mm_crc32_u64(c, word);
+  }
+  auto c32 = static_cast<uint32_t>(c);
+  for (; n > 0; --n) c32 = _mm_crc32_u8(c32, *p++);
+  return ~c32;
+}
+#endif
+
+using ExtendFunction = uint32_t (*)(uint32_t, const char*, size_t);
+
+ExtendFunction ChooseExtend() {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("sse4.2")) return ExtendSse42;
+#endif
+  return ExtendPortable;
+}
+
 }  // namespace
 
 uint32_t Extend(uint32_t crc, const char* data, size_t n) {
+  static const ExtendFunction extend = ChooseExtend();  // once, before the first use
+  return extend(crc, data, n);
+}
+
+bool HardwareAccelerated() { return ChooseExtend() != ExtendPortable; }
+
+uint32_t ExtendPortable(uint32_t crc, const char* data, size_t n) {
   const auto& t = kTables.t;
   const auto* p = reinterpret_cast<const unsigned char*>(data);
   uint32_t c = ~crc;
