@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -30,7 +31,10 @@ enum class DecodeResult {
 // (for fast scans of trusted segments).
 DecodeResult DecodeRecord(std::string_view in, bool verify_crc, DecodedRecord* out, size_t* needed);
 
-// Reads the records of [start, end) of a segment file sequentially, in large chunks.
+// Reads the records of [start, end) of a segment file sequentially. The first read is at most
+// 64 KiB and each later one doubles, up to `chunk_bytes`: a reader that wants a few records near
+// a long backlog (the link thread, every pump) reads kilobytes, a recovery scan soon reads
+// megabytes at a time.
 class SegmentScanner {
  public:
   enum class Result {
@@ -45,6 +49,11 @@ class SegmentScanner {
                  size_t chunk_bytes = 1 << 20);
 
   Result Next(DecodedRecord* record);
+  // Records whose header names an offset below `offset` are framed but their checksums are not
+  // verified: a reader that starts at the index entry before its first offset skips them, and
+  // verifying them cost a few checksums per read. A damaged length among them still shows: the
+  // next record fails its checks.
+  void SkipChecksumsBelow(uint64_t offset) { verify_from_ = offset; }
   // File position of the record last returned (or of the bad bytes after kTorn/kCorrupt).
   uint64_t record_position() const { return record_pos_; }
   // File position just after the last good record.
@@ -58,10 +67,13 @@ class SegmentScanner {
   const RandomAccessFile& file_;
   const uint64_t end_;
   const bool verify_crc_;
-  const size_t chunk_bytes_;
+  uint64_t verify_from_ = 0;
+  const size_t max_chunk_bytes_;
+  size_t chunk_bytes_;  // the next read's size: doubles per read up to max_chunk_bytes_
   uint64_t pos_;
   uint64_t record_pos_;
-  std::string buffer_;  // bytes of the file from buffer_pos_
+  std::unique_ptr<char[]> buffer_;  // bytes of the file from buffer_pos_; not zero-filled
+  size_t buffer_size_ = 0;
   uint64_t buffer_pos_;
   size_t buffer_len_ = 0;  // valid bytes in buffer_
   bool at_eof_ = false;    // the file ended before `end`

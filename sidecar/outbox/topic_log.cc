@@ -281,6 +281,7 @@ StatusOr<std::vector<StoredRecord>> TopicLog::Read(uint64_t from, size_t max_rec
     if (next >= segment.damaged_from) return fail(corrupt(next));
     const size_t chunk = std::clamp<size_t>(max_bytes + 4096, 64 << 10, 1 << 20);
     SegmentScanner scanner(*segment.file, view.start_position, view.size, true, chunk);
+    scanner.SkipChecksumsBelow(next);
     uint64_t expected = view.start_offset;
     DecodedRecord record;
     for (;;) {

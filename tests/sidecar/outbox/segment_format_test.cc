@@ -125,6 +125,50 @@ TEST(SegmentScannerTest, HostileLengthNeverReadsOrAllocatesPastTheFile) {
   EXPECT_LE(file.largest_read, bytes.size());
 }
 
+// Skipped records are framed, not verified; from the given offset on, every record is verified.
+TEST(SegmentScannerTest, ChecksumsAreSkippedOnlyBelowTheGivenOffset) {
+  std::string bytes;
+  std::vector<size_t> starts;
+  for (int i = 0; i < 4; ++i) {
+    starts.push_back(bytes.size());
+    EncodeRecord(i, MakeRecord("payload " + std::to_string(i)), &bytes);
+  }
+  auto damage = [&](int i) {
+    std::string copy = bytes;
+    copy[starts[i] + outbox_format::kHeaderSize + 2] ^= 0x20;  // a payload byte
+    return copy;
+  };
+  {  // damage below the offset: skipped, the rest reads
+    CountingFile file(damage(1));
+    SegmentScanner scanner(file, 0, bytes.size(), true);
+    scanner.SkipChecksumsBelow(2);
+    DecodedRecord record;
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(scanner.Next(&record), SegmentScanner::Result::kRecord) << i;
+  }
+  {  // damage at the offset: caught
+    CountingFile file(damage(2));
+    SegmentScanner scanner(file, 0, bytes.size(), true);
+    scanner.SkipChecksumsBelow(2);
+    DecodedRecord record;
+    ASSERT_EQ(scanner.Next(&record), SegmentScanner::Result::kRecord);
+    ASSERT_EQ(scanner.Next(&record), SegmentScanner::Result::kRecord);
+    EXPECT_EQ(scanner.Next(&record), SegmentScanner::Result::kCorrupt);
+  }
+  {  // a damaged length below the offset: the record after it fails its checks
+    std::string copy = bytes;
+    copy[starts[1] + outbox_format::kLengthOffset] ^= 0x01;
+    CountingFile file(copy);
+    SegmentScanner scanner(file, 0, bytes.size(), true);
+    scanner.SkipChecksumsBelow(2);
+    DecodedRecord record;
+    SegmentScanner::Result r = SegmentScanner::Result::kRecord;
+    int records = 0;
+    while ((r = scanner.Next(&record)) == SegmentScanner::Result::kRecord && record.offset < 2) ++records;
+    EXPECT_NE(r, SegmentScanner::Result::kRecord) << "read on to offset " << record.offset;
+    EXPECT_NE(r, SegmentScanner::Result::kEnd);
+  }
+}
+
 TEST(SegmentScannerTest, FileShorterThanTheRangeIsTorn) {
   std::string bytes;
   EncodeRecord(0, MakeRecord("only"), &bytes);
