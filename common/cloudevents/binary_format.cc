@@ -182,7 +182,10 @@ std::string EncodeEventBinary(const CloudEvent& event) {
   return out;
 }
 
-Status DecodeEventBinaryInto(std::string_view encoded, CloudEvent* event) {
+namespace {
+
+// Everything but `data`, which is left in *data as a view into `encoded`.
+Status DecodeEventBinaryExceptData(std::string_view encoded, CloudEvent* event, std::string_view* data) {
   Reader in(encoded);
   uint8_t version;
   if (!in.Byte("version", &version)) return in.Error();
@@ -215,12 +218,30 @@ Status DecodeEventBinaryInto(std::string_view encoded, CloudEvent* event) {
     previous = name;
   }
   extensions.Finish();
-  if (!in.String("data", &field)) return in.Error();
-  event->data.assign(field);
+  if (!in.String("data", data)) return in.Error();
   if (in.remaining() != 0) {
     return Status::Corruption(std::to_string(in.remaining()) + " trailing bytes after the event");
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status DecodeEventBinaryInto(std::string_view encoded, CloudEvent* event) {
+  std::string_view data;
+  ZR_RETURN_IF_ERROR(DecodeEventBinaryExceptData(encoded, event, &data));
+  event->data.assign(data);
+  return Status::OK();
+}
+
+StatusOr<CloudEvent> DecodeEventBinaryReusing(std::string&& encoded) {
+  CloudEvent event;
+  std::string_view data;
+  ZR_RETURN_IF_ERROR(DecodeEventBinaryExceptData(encoded, &event, &data));
+  // `data` ends the encoding: cut what precedes it and keep the buffer.
+  encoded.erase(0, static_cast<size_t>(data.data() - encoded.data()));
+  event.data = std::move(encoded);
+  return event;
 }
 
 StatusOr<CloudEvent> DecodeEventBinary(std::string_view encoded) {

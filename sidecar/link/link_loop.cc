@@ -326,7 +326,7 @@ void LinkLoop::HandleEvents(const std::string& peer, const security::PeerIdentit
                                                     : wire::NackReason::kRejected);
       continue;
     }
-    auto event = DecodeEventBinary(frame.payload);
+    auto event = DecodeEventBinaryReusing(std::move(frame.payload));  // the payload is not used again
     if (!event.ok()) {
       metrics_.link_rejected.With({"undecodable"}).Increment();
       nack(wire::NackReason::kRejected);

@@ -59,6 +59,31 @@ TEST(BinaryFormatTest, DecodeIntoReusesEventAndClearsOldExtensions) {
   EXPECT_EQ(target, small);
 }
 
+TEST(BinaryFormatTest, DecodeReusingGivesTheSameEventWithTheBuffersData) {
+  for (CloudEvent event : {FullEvent(), CloudEvent{}}) {
+    for (size_t size : {size_t{0}, size_t{15}, size_t{16}, size_t{1024}, size_t{300000}}) {
+      event.data.assign(size, 'd');
+      std::string encoded = EncodeEventBinary(event);
+      StatusOr<CloudEvent> decoded = DecodeEventBinaryReusing(std::move(encoded));
+      ASSERT_TRUE(decoded.ok()) << decoded.status();
+      EXPECT_EQ(*decoded, event) << size;
+    }
+  }
+}
+
+TEST(BinaryFormatTest, DecodeReusingRefusesWhatDecodeRefusesAndKeepsTheInput) {
+  const std::string good = EncodeEventBinary(FullEvent());
+  for (const std::string& bad : {good.substr(0, good.size() - 1), good + "x", std::string("\x02") + good.substr(1)}) {
+    std::string input = bad;
+    StatusOr<CloudEvent> reused = DecodeEventBinaryReusing(std::move(input));
+    StatusOr<CloudEvent> plain = DecodeEventBinary(bad);
+    ASSERT_FALSE(reused.ok());
+    EXPECT_EQ(reused.status().code(), plain.status().code());
+    EXPECT_EQ(reused.status().message(), plain.status().message());
+    EXPECT_EQ(input, bad);  // NOLINT(bugprone-use-after-move): on error the input is untouched
+  }
+}
+
 TEST(BinaryFormatTest, DecodeIntoMergesOverlappingExtensionNames) {
   CloudEvent target;
   target.extensions = {{"aa", "old"}, {"bb", "old"}, {"dd", "old"}, {"zz", "old"}};
