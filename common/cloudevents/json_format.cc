@@ -162,14 +162,14 @@ void AppendEventJson(const CloudEvent& event, std::string* out) {
   std::vector<Member> members;
   members.reserve(event.extensions.size() + 9);
   for (const auto& [name, value] : event.extensions) members.push_back({name, value, false, false});
-  auto set = [&](std::string_view name, std::string_view value, bool raw = false) {
+  auto set = [&](std::string_view name, std::string_view value, bool raw = false, bool valid_utf8 = false) {
     for (Member& m : members) {
       if (m.name == name) {
-        m = {name, value, raw, false};
+        m = {name, value, raw, valid_utf8};
         return;
       }
     }
-    members.push_back({name, value, raw, false});
+    members.push_back({name, value, raw, valid_utf8});
   };
   set("specversion", event.specversion);
   set("id", event.id);
@@ -188,8 +188,7 @@ void AppendEventJson(const CloudEvent& event, std::string* out) {
       set("data", data_json, /*raw=*/true);
       break;
     case DataForm::kText:  // ChooseDataForm checked its UTF-8
-      set("data", event.data);
-      for (Member& m : members) m.valid_utf8 = m.name == "data";
+      set("data", event.data, /*raw=*/false, /*valid_utf8=*/true);
       break;
     case DataForm::kBase64:
       data_json = "\"" + Base64Encode(event.data) + "\"";  // base64 has nothing to escape

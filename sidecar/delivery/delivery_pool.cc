@@ -258,7 +258,8 @@ void DeliveryPool::Run(Job* job, AppClient& client) {
 }
 
 bool DeliveryPool::Requeue(Job* job, std::chrono::milliseconds delay) {
-  int wake = -1;  // stays -1 when the pool is stopping
+  bool queued = false;
+  int wake = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
@@ -266,11 +267,12 @@ bool DeliveryPool::Requeue(Job* job, std::chrono::milliseconds delay) {
       for (DeliveryTask* t : job->tasks) t->due = job->due;
       delayed_.push(job);
       delayed_tasks_ += job->tasks.size();
+      queued = true;
       // A waiting worker may be timed for a later job; one wake-up makes it look again.
       wake = WakeWorkersLocked(1);
     }
   }
-  if (wake >= 0) {
+  if (queued) {
     NotifyWorkers(wake);
     return true;
   }
