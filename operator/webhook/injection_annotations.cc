@@ -27,6 +27,29 @@ Status CheckQuantity(const std::string& value, const char* key) {
   return Status::OK();
 }
 
+// A user's value quoted for a denial message, cut after 64 bytes: the message reaches kubectl and
+// the ReplicaSet's events, and an annotation may be up to 256 KiB. Cut between UTF-8 characters.
+std::string Quoted(const std::string& value) {
+  constexpr std::size_t kMaxShown = 64;
+  if (value.size() <= kMaxShown) return "\"" + value + "\"";
+  std::size_t cut = kMaxShown;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  return "\"" + value.substr(0, cut) + "...\" (" + std::to_string(value.size()) + " bytes)";
+}
+
+// zroute.io/outbox-sync-interval: a bare number of milliseconds. Digits only (no sign, space or
+// unit), no leading zero, and at most 5 of them, so the range check below cannot overflow.
+std::optional<std::chrono::milliseconds> ParseSyncIntervalMs(const std::string& text) {
+  if (text.empty() || text.size() > 5 || text[0] == '0') return std::nullopt;
+  int ms = 0;
+  for (char c : text) {
+    if (!IsDigit(c)) return std::nullopt;
+    ms = ms * 10 + (c - '0');
+  }
+  if (ms < kMinOutboxSyncIntervalMs || ms > kMaxOutboxSyncIntervalMs) return std::nullopt;
+  return std::chrono::milliseconds(ms);
+}
+
 }  // namespace
 
 bool WantsInjection(const nlohmann::json& annotations) {
@@ -142,6 +165,30 @@ StatusOr<InjectionSpec> ParseInjectionSpec(const nlohmann::json& annotations, co
     return Status::InvalidArgument(std::string("annotation ") + kAnnotationOutboxClaim + ": \"" +
                                    *spec.outbox_claim + "\" is not a valid PersistentVolumeClaim name");
   }
+  ZR_ASSIGN_OR_RETURN(spec.outbox_sync, OptionalString(annotations, kAnnotationOutboxSync));
+  if (spec.outbox_sync && *spec.outbox_sync != "batch" && *spec.outbox_sync != "interval") {
+    return Status::InvalidArgument(std::string("annotation ") + kAnnotationOutboxSync + ": " +
+                                   Quoted(*spec.outbox_sync) + " must be batch or interval");
+  }
+  ZR_ASSIGN_OR_RETURN(auto interval, OptionalString(annotations, kAnnotationOutboxSyncInterval));
+  if (interval) {
+    spec.outbox_sync_interval = ParseSyncIntervalMs(*interval);
+    if (!spec.outbox_sync_interval) {
+      return Status::InvalidArgument(std::string("annotation ") + kAnnotationOutboxSyncInterval + ": " +
+                                     Quoted(*interval) + " must be a whole number of milliseconds " +
+                                     std::to_string(kMinOutboxSyncIntervalMs) + "-" +
+                                     std::to_string(kMaxOutboxSyncIntervalMs) +
+                                     ", without a unit or leading zero (e.g. \"10\")");
+    }
+    // Under batch the sidecar never reads the interval: accepting it would let a user believe they
+    // tuned something.
+    if (spec.outbox_sync != "interval") {
+      return Status::InvalidArgument(std::string("annotation ") + kAnnotationOutboxSyncInterval + " needs " +
+                                     kAnnotationOutboxSync + ": interval (" + kAnnotationOutboxSync + " is " +
+                                     (spec.outbox_sync ? Quoted(*spec.outbox_sync) : std::string("not set")) + ")");
+    }
+  }
+
   ZR_ASSIGN_OR_RETURN(spec.api_token_secret, OptionalString(annotations, kAnnotationApiTokenSecret));
   if (spec.api_token_secret && !IsDnsSubdomain(*spec.api_token_secret)) {
     return Status::InvalidArgument(std::string("annotation ") + kAnnotationApiTokenSecret + ": \"" +

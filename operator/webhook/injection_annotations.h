@@ -6,6 +6,7 @@
 // message about a field the user never wrote. Pure functions; thread-safe.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,8 @@ inline constexpr char kAnnotationSidecarCpu[] = "zroute.io/sidecar-cpu";
 inline constexpr char kAnnotationSidecarMemory[] = "zroute.io/sidecar-memory";
 inline constexpr char kAnnotationOutboxSize[] = "zroute.io/outbox-size";
 inline constexpr char kAnnotationOutboxClaim[] = "zroute.io/outbox-claim";
+inline constexpr char kAnnotationOutboxSync[] = "zroute.io/outbox-sync";
+inline constexpr char kAnnotationOutboxSyncInterval[] = "zroute.io/outbox-sync-interval";
 inline constexpr char kAnnotationApiTokenSecret[] = "zroute.io/api-token-secret";
 // Written by the injector on the pods it changed.
 inline constexpr char kAnnotationInjected[] = "zroute.io/injected";
@@ -40,6 +43,10 @@ struct InjectionSpec {
   std::string memory_request, memory_limit;
   std::string outbox_size;                      // emptyDir sizeLimit (unused with a claim)
   std::optional<std::string> outbox_claim;      // PersistentVolumeClaim name
+  // --outbox-sync and --outbox-sync-interval of the sidecar; unset = the sidecar's own default,
+  // so the default lives in one place. An interval is only ever set with outbox_sync "interval".
+  std::optional<std::string> outbox_sync;
+  std::optional<std::chrono::milliseconds> outbox_sync_interval;
   std::optional<std::string> api_token_secret;  // Secret name; key "token"
 };
 
@@ -49,6 +56,11 @@ bool WantsInjection(const nlohmann::json& annotations);
 
 // REQUIRES: annotations is an object. InvalidArgument names the offending annotation.
 StatusOr<InjectionSpec> ParseInjectionSpec(const nlohmann::json& annotations, const InjectorConfig& config);
+
+// Bounds of zroute.io/outbox-sync-interval, in milliseconds. Beyond a minute the "interval"
+// promise (a node crash loses at most the last interval) means little.
+inline constexpr int kMinOutboxSyncIntervalMs = 1;
+inline constexpr int kMaxOutboxSyncIntervalMs = 60000;
 
 // Kubernetes resource.Quantity syntax, non-negative ("500m", "1Gi", "1.5", "1e3").
 bool IsValidQuantity(std::string_view s);

@@ -66,6 +66,17 @@ json BuildSidecarContainer(const InjectionSpec& spec, const InjectorConfig& conf
         {"seccompProfile", {{"type", "RuntimeDefault"}}}}},
       {"terminationMessagePolicy", "FallbackToLogsOnError"},
   };
+  // Only when annotated: otherwise the sidecar's own defaults apply, kept in one place.
+  json& args = container["args"];
+  if (spec.outbox_sync) {
+    args.push_back("--outbox-sync");
+    args.push_back(*spec.outbox_sync);
+  }
+  if (spec.outbox_sync_interval) {
+    // The sidecar's duration flags need a unit: a bare "10" would make it exit at start.
+    args.push_back("--outbox-sync-interval");
+    args.push_back(std::to_string(spec.outbox_sync_interval->count()) + "ms");
+  }
   if (native) {
     // Init containers run one after another: the kubelet starts the next one (and finally the app
     // containers) only once this one's startup probe passes, so the app never starts before its

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <optional>
+#include <string>
+
 namespace zroute::webhook {
 namespace {
 
@@ -35,6 +39,9 @@ TEST(InjectionAnnotationsTest, DefaultsComeFromConfig) {
   EXPECT_EQ(spec->memory_limit, config.memory_limit);
   EXPECT_FALSE(spec->outbox_claim.has_value());
   EXPECT_FALSE(spec->api_token_secret.has_value());
+  // No default of the injector's own: the sidecar's applies.
+  EXPECT_FALSE(spec->outbox_sync.has_value());
+  EXPECT_FALSE(spec->outbox_sync_interval.has_value());
 }
 
 TEST(InjectionAnnotationsTest, ResourceAnnotationsSetRequestAndLimit) {
@@ -86,6 +93,90 @@ TEST(InjectionAnnotationsTest, BadOptionalValuesAreRefused) {
     ASSERT_FALSE(spec.ok()) << key << "=" << value;
     EXPECT_NE(spec.status().message().find(key), std::string::npos) << spec.status();
   }
+}
+
+TEST(InjectionAnnotationsTest, OutboxSyncAndIntervalAreAccepted) {
+  struct Case {
+    const char* sync;
+    const char* interval;  // nullptr: not annotated
+    std::optional<std::chrono::milliseconds> want_interval;
+  } cases[] = {
+      {"batch", nullptr, std::nullopt},
+      {"interval", nullptr, std::nullopt},  // the sidecar's default interval
+      {"interval", "1", std::chrono::milliseconds(1)},
+      {"interval", "250", std::chrono::milliseconds(250)},
+      {"interval", "60000", std::chrono::milliseconds(60000)},
+  };
+  for (const auto& c : cases) {
+    json a = Minimal();
+    a["zroute.io/outbox-sync"] = c.sync;
+    if (c.interval) a["zroute.io/outbox-sync-interval"] = c.interval;
+    auto spec = ParseInjectionSpec(a, InjectorConfig{});
+    ASSERT_TRUE(spec.ok()) << a.dump() << ": " << spec.status();
+    EXPECT_EQ(spec->outbox_sync.value_or("<unset>"), c.sync);
+    EXPECT_EQ(spec->outbox_sync_interval, c.want_interval) << a.dump();
+  }
+}
+
+TEST(InjectionAnnotationsTest, MalformedOutboxSyncValuesAreRefusedNamingTheAnnotation) {
+  const std::string huge(10 * 1024, 'b');
+  const std::string huge_digits(10 * 1024, '1');
+  const json sync_values[] = {"",     "Batch",         "BATCH", "interval ",
+                              " batch", "batch\n",      "fsync", "batch,interval",
+                              huge,     7,               true,    nullptr,
+                              json::array({"batch"}), json::object()};
+  for (const auto& value : sync_values) {
+    json a = Minimal();
+    a["zroute.io/outbox-sync"] = value;
+    auto spec = ParseInjectionSpec(a, InjectorConfig{});
+    ASSERT_FALSE(spec.ok()) << value.dump().substr(0, 40);
+    EXPECT_EQ(spec.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(spec.status().message().find("zroute.io/outbox-sync"), std::string::npos) << spec.status();
+    EXPECT_LT(spec.status().message().size(), 300u) << "the value is echoed whole";
+  }
+  const json interval_values[] = {"",    "0",   "00",  "-5",     "+5",    "10ms",  "1s",
+                                  "10 ", " 10", "1.5", "1e3",    "0x10",  "010",   "60001",
+                                  "99999", "99999999999999999999", huge_digits,
+                                  "\xd9\xa1\xd9\xa0",  // "10" in Arabic-Indic digits
+                                  10,    true,  nullptr, json::array({"10"})};
+  for (const auto& value : interval_values) {
+    json a = Minimal();
+    a["zroute.io/outbox-sync"] = "interval";
+    a["zroute.io/outbox-sync-interval"] = value;
+    auto spec = ParseInjectionSpec(a, InjectorConfig{});
+    ASSERT_FALSE(spec.ok()) << value.dump().substr(0, 40);
+    EXPECT_EQ(spec.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(spec.status().message().find("zroute.io/outbox-sync-interval"), std::string::npos) << spec.status();
+    EXPECT_LT(spec.status().message().size(), 300u) << "the value is echoed whole";
+  }
+}
+
+TEST(InjectionAnnotationsTest, OutboxSyncIntervalNeedsTheIntervalPolicy) {
+  json a = Minimal();
+  a["zroute.io/outbox-sync-interval"] = "50";
+  auto spec = ParseInjectionSpec(a, InjectorConfig{});
+  ASSERT_FALSE(spec.ok());
+  EXPECT_NE(spec.status().message().find("zroute.io/outbox-sync-interval needs zroute.io/outbox-sync: interval"),
+            std::string::npos)
+      << spec.status();
+  a["zroute.io/outbox-sync"] = "batch";
+  spec = ParseInjectionSpec(a, InjectorConfig{});
+  ASSERT_FALSE(spec.ok());
+  EXPECT_NE(spec.status().message().find("needs zroute.io/outbox-sync: interval"), std::string::npos)
+      << spec.status();
+  EXPECT_NE(spec.status().message().find("\"batch\""), std::string::npos) << spec.status();
+}
+
+TEST(InjectionAnnotationsTest, EchoedValuesAreCutBetweenUtf8Characters) {
+  json a = Minimal();
+  std::string accents;
+  for (int i = 0; i < 100; ++i) accents += "\xc3\xa9";  // "é", 2 bytes each; byte 64 is a continuation byte
+  a["zroute.io/outbox-sync"] = "x" + accents;
+  auto spec = ParseInjectionSpec(a, InjectorConfig{});
+  ASSERT_FALSE(spec.ok());
+  // The default error handler of dump() throws on invalid UTF-8: the denial must stay valid JSON.
+  EXPECT_NO_THROW(json(spec.status().message()).dump()) << spec.status();
+  EXPECT_NE(spec.status().message().find("(201 bytes)"), std::string::npos) << spec.status();
 }
 
 TEST(InjectionAnnotationsTest, QuantitySyntax) {

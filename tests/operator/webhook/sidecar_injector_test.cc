@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <set>
+#include <vector>
 
+#include "common/util/flags.h"
 #include "operator/webhook/sidecar_container.h"
 #include "tests/operator/webhook/review_test_util.h"
 
@@ -206,6 +209,114 @@ TEST(SidecarInjectorTest, PodWithInitContainersAndOptionalAnnotations) {
   EXPECT_EQ(pod["metadata"]["labels"], json::parse(R"({"zroute.io/app-id":"billing"})"));
   EXPECT_EQ(pod["spec"]["containers"][0]["env"].size(), 2u);
   EXPECT_EQ(pod["spec"]["terminationGracePeriodSeconds"], 30);
+}
+
+// The outbox settings the sidecar reads from `args`, parsed by the flag parser zroute-sidecar uses,
+// with each injected flag declared with the type sidecar/main.cc gives it: an argument the sidecar
+// would refuse at start fails here.
+struct SidecarOutboxFlags {
+  std::string outbox_sync = "batch";
+  std::chrono::milliseconds outbox_sync_interval{10};
+};
+StatusOr<SidecarOutboxFlags> ParseAsSidecar(const json& args) {
+  SidecarOutboxFlags out;
+  std::string text;
+  int number = 0;
+  Flags flags("zroute-sidecar", "");
+  for (const char* name : {"app-id", "operator", "namespace", "pod", "data-host", "data-advertise-host",
+                           "metrics-host", "outbox-dir", "log-level"}) {
+    flags.String(name, &text, "");
+  }
+  for (const char* name : {"app-port", "http-port", "data-port", "metrics-port"}) flags.Int(name, &number, "");
+  flags.String("outbox-sync", &out.outbox_sync, "");
+  flags.Millis("outbox-sync-interval", &out.outbox_sync_interval, "");
+  std::vector<std::string> argv_strings = {"zroute-sidecar"};
+  for (const auto& a : args) argv_strings.push_back(a.get<std::string>());
+  std::vector<char*> argv;
+  for (auto& a : argv_strings) argv.push_back(a.data());
+  ZR_RETURN_IF_ERROR(flags.Parse(static_cast<int>(argv.size()), argv.data()));
+  return out;
+}
+
+json InjectedSidecar(const json& annotations) {
+  json request = LoadFixture("review_deployment_pod.json");
+  for (const auto& [key, value] : annotations.items()) {
+    request["request"]["object"]["metadata"]["annotations"][key] = value;
+  }
+  const ReviewResult r = ReviewAdmission(request, Config(30));
+  EXPECT_EQ(r.outcome, ReviewOutcome::kInjected) << r.detail;
+  return FindContainer(PatchedPod(request, r.review)["spec"]["initContainers"], "zroute-sidecar");
+}
+
+TEST(SidecarInjectorTest, OutboxSyncAnnotationsReachTheSidecarsArgs) {
+  // Not annotated: no flag, the sidecar's own default (batch) applies.
+  json sidecar = InjectedSidecar(json::object());
+  for (const auto& a : sidecar["args"]) {
+    EXPECT_EQ(a.get<std::string>().rfind("--outbox-sync", 0), std::string::npos) << a;
+  }
+  auto parsed = ParseAsSidecar(sidecar["args"]);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->outbox_sync, "batch");
+
+  sidecar = InjectedSidecar({{"zroute.io/outbox-sync", "batch"}});
+  EXPECT_EQ(sidecar["args"][sidecar["args"].size() - 2], "--outbox-sync");
+  EXPECT_EQ(sidecar["args"].back(), "batch");
+  parsed = ParseAsSidecar(sidecar["args"]);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->outbox_sync, "batch");
+
+  sidecar = InjectedSidecar({{"zroute.io/outbox-sync", "interval"}});
+  EXPECT_EQ(sidecar["args"].back(), "interval");
+  parsed = ParseAsSidecar(sidecar["args"]);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->outbox_sync, "interval");
+  EXPECT_EQ(parsed->outbox_sync_interval, std::chrono::milliseconds(10));  // the sidecar's default
+
+  const std::pair<const char*, int> intervals[] = {{"1", 1}, {"250", 250}, {"60000", 60000}};
+  for (const auto& [annotation, want] : intervals) {
+    sidecar = InjectedSidecar({{"zroute.io/outbox-sync", "interval"}, {"zroute.io/outbox-sync-interval", annotation}});
+    const json& args = sidecar["args"];
+    ASSERT_GE(args.size(), 4u);
+    // The sidecar's duration flags need a unit: the annotation's bare milliseconds get "ms".
+    EXPECT_EQ(json(std::vector<json>(args.end() - 4, args.end())),
+              json::array({"--outbox-sync", "interval", "--outbox-sync-interval", std::to_string(want) + "ms"}));
+    parsed = ParseAsSidecar(args);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(parsed->outbox_sync, "interval");
+    EXPECT_EQ(parsed->outbox_sync_interval, std::chrono::milliseconds(want));
+  }
+}
+
+TEST(SidecarInjectorTest, BadOutboxSyncAnnotationsAreDenied) {
+  struct Case {
+    json annotations;
+    const char* message;
+  } cases[] = {
+      {{{"zroute.io/outbox-sync", "Batch"}}, "zroute.io/outbox-sync: \"Batch\" must be batch or interval"},
+      {{{"zroute.io/outbox-sync", ""}}, "zroute.io/outbox-sync: \"\" must be batch or interval"},
+      {{{"zroute.io/outbox-sync", true}}, "zroute.io/outbox-sync must be a string"},
+      {{{"zroute.io/outbox-sync", std::string(10 * 1024, 'i')}}, "(10240 bytes) must be batch or interval"},
+      {{{"zroute.io/outbox-sync", "interval"}, {"zroute.io/outbox-sync-interval", "10ms"}},
+       "zroute.io/outbox-sync-interval: \"10ms\" must be a whole number of milliseconds"},
+      {{{"zroute.io/outbox-sync", "interval"}, {"zroute.io/outbox-sync-interval", "0"}},
+       "zroute.io/outbox-sync-interval: \"0\""},
+      {{{"zroute.io/outbox-sync", "interval"}, {"zroute.io/outbox-sync-interval", 10}},
+       "zroute.io/outbox-sync-interval must be a string"},
+      {{{"zroute.io/outbox-sync-interval", "10"}},
+       "zroute.io/outbox-sync-interval needs zroute.io/outbox-sync: interval"},
+      {{{"zroute.io/outbox-sync", "batch"}, {"zroute.io/outbox-sync-interval", "10"}},
+       "zroute.io/outbox-sync-interval needs zroute.io/outbox-sync: interval"},
+  };
+  for (const auto& c : cases) {
+    json request = LoadFixture("review_deployment_pod.json");
+    for (const auto& [key, value] : c.annotations.items()) {
+      request["request"]["object"]["metadata"]["annotations"][key] = value;
+    }
+    SCOPED_TRACE(c.message);
+    const ReviewResult r = ReviewAdmission(request, Config(30));
+    ExpectDenied(r, request["request"]["uid"], c.message);
+    EXPECT_LT(r.review.dump().size(), 1024u) << "the denial echoes the whole value";
+  }
 }
 
 TEST(SidecarInjectorTest, SidecarGetsTheOperatorsPublicKeyWhenCurveIsOn) {
