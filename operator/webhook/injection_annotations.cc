@@ -47,17 +47,13 @@ std::string Quoted(const std::string& value) {
   return quoted;
 }
 
-// zroute.io/outbox-sync-interval: a bare number of milliseconds. Digits only (no sign, space or
-// unit), no leading zero, and at most 5 of them, so the range check below cannot overflow.
-std::optional<std::chrono::milliseconds> ParseSyncIntervalMs(const std::string& text) {
-  if (text.empty() || text.size() > 5 || text[0] == '0') return std::nullopt;
-  int ms = 0;
-  for (char c : text) {
-    if (!IsDigit(c)) return std::nullopt;
-    ms = ms * 10 + (c - '0');
-  }
-  if (ms < kMinOutboxSyncIntervalMs || ms > kMaxOutboxSyncIntervalMs) return std::nullopt;
-  return std::chrono::milliseconds(ms);
+// A whole decimal number in [min, max] and nothing else (no sign, space or unit); from_chars
+// reports overflow, so a long run of digits is refused rather than wrapped.
+std::optional<int> ParseIntInRange(const std::string& text, int min, int max) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) return std::nullopt;
+  return value;
 }
 
 }  // namespace
@@ -135,13 +131,12 @@ StatusOr<InjectionSpec> ParseInjectionSpec(const nlohmann::json& annotations, co
     return Status::InvalidArgument(std::string("annotation ") + kAnnotationAppPort +
                                    " is required when " + kAnnotationInject + " is \"true\"");
   }
-  int port_value = 0;
-  auto [end, ec] = std::from_chars(port->data(), port->data() + port->size(), port_value);
-  if (ec != std::errc() || end != port->data() + port->size() || port_value < 1 || port_value > 65535) {
+  const std::optional<int> port_value = ParseIntInRange(*port, 1, 65535);
+  if (!port_value) {
     return Status::InvalidArgument(std::string("annotation ") + kAnnotationAppPort + ": \"" + *port +
                                    "\" must be a port number 1-65535");
   }
-  spec.app_port = port_value;
+  spec.app_port = *port_value;
 
   ZR_ASSIGN_OR_RETURN(auto level, OptionalString(annotations, kAnnotationLogLevel));
   spec.log_level = level.value_or(config.default_log_level);
@@ -182,14 +177,18 @@ StatusOr<InjectionSpec> ParseInjectionSpec(const nlohmann::json& annotations, co
   }
   ZR_ASSIGN_OR_RETURN(auto interval, OptionalString(annotations, kAnnotationOutboxSyncInterval));
   if (interval) {
-    spec.outbox_sync_interval = ParseSyncIntervalMs(*interval);
-    if (!spec.outbox_sync_interval) {
+    // No leading zero either: the value in the sidecar's args reads as the user wrote it.
+    const std::optional<int> ms = interval->starts_with('0')
+                                      ? std::nullopt
+                                      : ParseIntInRange(*interval, kMinOutboxSyncIntervalMs, kMaxOutboxSyncIntervalMs);
+    if (!ms) {
       return Status::InvalidArgument(std::string("annotation ") + kAnnotationOutboxSyncInterval + ": " +
                                      Quoted(*interval) + " must be a whole number of milliseconds " +
                                      std::to_string(kMinOutboxSyncIntervalMs) + "-" +
                                      std::to_string(kMaxOutboxSyncIntervalMs) +
                                      ", without a unit or leading zero (e.g. \"10\")");
     }
+    spec.outbox_sync_interval = std::chrono::milliseconds(*ms);
     // Under batch the sidecar never reads the interval: accepting it would let a user believe they
     // tuned something.
     if (spec.outbox_sync != "interval") {
