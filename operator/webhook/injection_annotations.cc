@@ -19,16 +19,9 @@ StatusOr<std::optional<std::string>> OptionalString(const nlohmann::json& annota
   return std::optional<std::string>(it->get<std::string>());
 }
 
-Status CheckQuantity(const std::string& value, const char* key) {
-  if (!IsValidQuantity(value)) {
-    return Status::InvalidArgument(std::string("annotation ") + key + ": \"" + value +
-                                   "\" is not a Kubernetes quantity (e.g. 100m, 128Mi)");
-  }
-  return Status::OK();
-}
-
-// A user's value quoted for a denial message, cut after 64 bytes: the message reaches kubectl and
-// the ReplicaSet's events, and an annotation may be up to 256 KiB. Cut between UTF-8 characters.
+// A user's value quoted for every denial message, cut after 64 bytes: the message reaches
+// kubectl and the ReplicaSet's events, and an annotation may be up to 256 KiB. Cut between UTF-8
+// characters.
 std::string Quoted(const std::string& value) {
   constexpr std::size_t kMaxShown = 64;
   // Appended piece by piece: GCC 12 at -O2 misreads `"\"" + value + "\""` as an overlapping copy.
@@ -45,6 +38,14 @@ std::string Quoted(const std::string& value) {
   quoted.append(std::to_string(value.size()));
   quoted.append(" bytes)");
   return quoted;
+}
+
+Status CheckQuantity(const std::string& value, const char* key) {
+  if (!IsValidQuantity(value)) {
+    return Status::InvalidArgument(std::string("annotation ") + key + ": " + Quoted(value) +
+                                   " is not a Kubernetes quantity (e.g. 100m, 128Mi)");
+  }
+  return Status::OK();
 }
 
 // A whole decimal number in [min, max] and nothing else (no sign, space or unit); from_chars
@@ -121,8 +122,8 @@ StatusOr<InjectionSpec> ParseInjectionSpec(const nlohmann::json& annotations, co
                                    " is required when " + kAnnotationInject + " is \"true\"");
   }
   if (!IsDnsLabel(*app_id)) {
-    return Status::InvalidArgument(std::string("annotation ") + kAnnotationAppId + ": \"" + *app_id +
-                                   "\" must be a DNS label (lowercase letters, digits, '-', at most 63)");
+    return Status::InvalidArgument(std::string("annotation ") + kAnnotationAppId + ": " + Quoted(*app_id) +
+                                   " must be a DNS label (lowercase letters, digits, '-', at most 63)");
   }
   spec.app_id = *app_id;
 
@@ -133,8 +134,8 @@ StatusOr<InjectionSpec> ParseInjectionSpec(const nlohmann::json& annotations, co
   }
   const std::optional<int> port_value = ParseIntInRange(*port, 1, 65535);
   if (!port_value) {
-    return Status::InvalidArgument(std::string("annotation ") + kAnnotationAppPort + ": \"" + *port +
-                                   "\" must be a port number 1-65535");
+    return Status::InvalidArgument(std::string("annotation ") + kAnnotationAppPort + ": " + Quoted(*port) +
+                                   " must be a port number 1-65535");
   }
   spec.app_port = *port_value;
 
@@ -142,8 +143,8 @@ StatusOr<InjectionSpec> ParseInjectionSpec(const nlohmann::json& annotations, co
   spec.log_level = level.value_or(config.default_log_level);
   if (spec.log_level != "debug" && spec.log_level != "info" && spec.log_level != "warn" &&
       spec.log_level != "error") {
-    return Status::InvalidArgument(std::string("annotation ") + kAnnotationLogLevel + ": \"" + spec.log_level +
-                                   "\" must be one of debug, info, warn, error");
+    return Status::InvalidArgument(std::string("annotation ") + kAnnotationLogLevel + ": " + Quoted(spec.log_level) +
+                                   " must be one of debug, info, warn, error");
   }
 
   spec.cpu_request = config.cpu_request;
@@ -167,8 +168,8 @@ StatusOr<InjectionSpec> ParseInjectionSpec(const nlohmann::json& annotations, co
 
   ZR_ASSIGN_OR_RETURN(spec.outbox_claim, OptionalString(annotations, kAnnotationOutboxClaim));
   if (spec.outbox_claim && !IsDnsSubdomain(*spec.outbox_claim)) {
-    return Status::InvalidArgument(std::string("annotation ") + kAnnotationOutboxClaim + ": \"" +
-                                   *spec.outbox_claim + "\" is not a valid PersistentVolumeClaim name");
+    return Status::InvalidArgument(std::string("annotation ") + kAnnotationOutboxClaim + ": " +
+                                   Quoted(*spec.outbox_claim) + " is not a valid PersistentVolumeClaim name");
   }
   ZR_ASSIGN_OR_RETURN(spec.outbox_sync, OptionalString(annotations, kAnnotationOutboxSync));
   if (spec.outbox_sync && *spec.outbox_sync != "batch" && *spec.outbox_sync != "interval") {
@@ -200,8 +201,8 @@ StatusOr<InjectionSpec> ParseInjectionSpec(const nlohmann::json& annotations, co
 
   ZR_ASSIGN_OR_RETURN(spec.api_token_secret, OptionalString(annotations, kAnnotationApiTokenSecret));
   if (spec.api_token_secret && !IsDnsSubdomain(*spec.api_token_secret)) {
-    return Status::InvalidArgument(std::string("annotation ") + kAnnotationApiTokenSecret + ": \"" +
-                                   *spec.api_token_secret + "\" is not a valid Secret name");
+    return Status::InvalidArgument(std::string("annotation ") + kAnnotationApiTokenSecret + ": " +
+                                   Quoted(*spec.api_token_secret) + " is not a valid Secret name");
   }
   return spec;
 }

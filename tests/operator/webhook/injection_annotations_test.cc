@@ -179,6 +179,21 @@ TEST(InjectionAnnotationsTest, EchoedValuesAreCutBetweenUtf8Characters) {
   EXPECT_NE(spec.status().message().find("(201 bytes)"), std::string::npos) << spec.status();
 }
 
+TEST(InjectionAnnotationsTest, EveryDenialQuotesAnOversizeValueCut) {
+  const std::string huge(10 * 1024, 'x');
+  for (const char* key : {"zroute.io/app-id", "zroute.io/app-port", "zroute.io/log-level", "zroute.io/sidecar-cpu",
+                          "zroute.io/sidecar-memory", "zroute.io/outbox-size", "zroute.io/outbox-claim",
+                          "zroute.io/api-token-secret"}) {
+    json a = Minimal();
+    a[key] = huge;
+    auto spec = ParseInjectionSpec(a, InjectorConfig{});
+    ASSERT_FALSE(spec.ok()) << key;
+    EXPECT_NE(spec.status().message().find(key), std::string::npos) << spec.status();
+    EXPECT_NE(spec.status().message().find("(10240 bytes)"), std::string::npos) << spec.status();
+    EXPECT_LT(spec.status().message().size(), 300u) << key << ": the value is echoed whole";
+  }
+}
+
 TEST(InjectionAnnotationsTest, QuantitySyntax) {
   for (const char* ok : {"1", "0", "500m", "1.5", ".5", "1.", "128Mi", "1Gi", "2k", "1e3", "1E-2", "+3", "100n"}) {
     EXPECT_TRUE(IsValidQuantity(ok)) << ok;
