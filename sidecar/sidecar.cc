@@ -1,5 +1,6 @@
 #include "sidecar/sidecar.h"
 
+#include <algorithm>
 
 #include "common/util/binary_main.h"
 #include "common/util/logging.h"
@@ -39,6 +40,9 @@ Status Sidecar::Start() {
     OutboxOptions options;
     options.dir = config_.outbox_dir;
     options.disk_quota_bytes = config_.outbox_quota_bytes;
+    // Space comes back a whole closed segment at a time (RetentionKeeper): a sixteenth of the
+    // quota (64 MiB at the default 1 GiB) leaves the keeper room to work under a small quota too.
+    options.segment_bytes = std::clamp<uint64_t>(config_.outbox_quota_bytes / 16, 256 << 10, 64 << 20);
     options.on_sync = [this](Duration d) {
       metrics_.fsync_latency.With({}, LatencyBuckets()).Observe(std::chrono::duration<double>(d).count());
     };
@@ -52,6 +56,10 @@ Status Sidecar::Start() {
     if (!opened.ok()) return opened.status().WithContext("opening outbox " + config_.outbox_dir);
     outbox_ = std::move(opened).value();
   }
+
+  retention_ = std::make_unique<RetentionKeeper>(*outbox_, table_, clock_, metrics_,
+                                                 RetentionKeeper::Options{.quota_bytes = config_.outbox_quota_bytes});
+  retention_->Start();
 
   link_ = std::make_unique<LinkLoop>(config_, context_, clock_, table_, *outbox_, metrics_,
                                      [this](const DeliveryTask& t) { return PublishDeadLetter(t); });
@@ -107,6 +115,7 @@ void Sidecar::Stop() {
   if (link_) link_->BeginShutdown();
   if (http_) http_->Stop();
   if (link_) link_->Stop();
+  if (retention_) retention_->Stop();
   if (outbox_) {
     Status s = outbox_->Close();
     if (!s.ok()) ZR_LOG(kError, "sidecar", "closing outbox failed", {{"error", s.ToString()}});

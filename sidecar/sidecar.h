@@ -2,7 +2,7 @@
 // SidecarConfig and runs one of these; tests can run several in one process.
 //
 // Start opens the outbox (recovering it), binds the data port and the HTTP port, and starts the
-// link loop. Stop drains (see LinkLoop) and closes the outbox so everything acked is on disk.
+// link loop and the outbox's retention keeper. Stop drains (see LinkLoop) and closes the outbox so everything acked is on disk.
 #pragma once
 
 #include <memory>
@@ -16,6 +16,7 @@
 #include "sidecar/api/publisher.h"
 #include "sidecar/link/link_loop.h"
 #include "sidecar/outbox/outbox.h"
+#include "sidecar/outbox/retention_keeper.h"
 #include "sidecar/routing/table_holder.h"
 #include "sidecar/sidecar_config.h"
 #include "sidecar/sidecar_metrics.h"
@@ -43,6 +44,7 @@ class Sidecar {
   TableHolder table_;
   zmq::context_t context_;
   std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<RetentionKeeper> retention_;
   std::unique_ptr<LinkLoop> link_;
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<HttpApi> http_;

@@ -26,6 +26,7 @@ SidecarMetrics::SidecarMetrics()
       retried(Counter(metrics_, "zroute_delivery_retries_total", "Failed delivery attempts to the local app scheduled again after a backoff."), {"subscription"}),
       dead_lettered(Counter(metrics_, "zroute_events_dead_lettered_total", "Events moved to a dead-letter topic."), {"subscription"}),
       duplicates(Counter(metrics_, "zroute_events_duplicate_total", "Redeliveries suppressed as already acknowledged."), {"subscription"}),
+      outbox_removed(Counter(metrics_, "zroute_outbox_removed_bytes_total", "Bytes of acknowledged events removed from the outbox: past the topic's retention, or to keep the outbox under its quota."), {"reason"}),
       link_rejected(Counter(metrics_, "zroute_link_rejected_total", "Link messages refused, by reason."), {"reason"}),
       link_resyncs(Counter(metrics_, "zroute_link_resyncs_total", "Links reset because the consumer sidecar had not received event frames sent to it (their events are sent again)."), {}),
       lag(Gauge(metrics_, "zroute_outbox_lag_events", "Events in this outbox not yet acknowledged, per subscription."), {"subscription"}),

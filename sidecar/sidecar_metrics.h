@@ -25,6 +25,7 @@ class SidecarMetrics {
   CounterVec retried;           // {subscription} failed attempts scheduled again after a backoff
   CounterVec dead_lettered;     // {subscription}
   CounterVec duplicates;        // {subscription} suppressed duplicate deliveries
+  CounterVec outbox_removed;    // {reason} bytes of acknowledged events removed from the outbox
   CounterVec link_rejected;     // {reason} link messages refused
   CounterVec link_resyncs;      // {} links reset because the consumer missed event frames sent to it
   GaugeVec lag;                 // {subscription} events in this outbox not yet acked

@@ -355,17 +355,22 @@ std::vector<std::string> FileOutbox::Topics() const {
   return names;
 }
 
-Status FileOutbox::ApplyRetention(const std::string& topic, const TopicRetention& retention,
-                                  WallTime now) {
+StatusOr<uint64_t> FileOutbox::ApplyRetention(const std::string& topic, const TopicRetention& retention,
+                                              WallTime now, uint64_t keep_from) {
   Topic* t = FindTopic(topic);
-  if (t == nullptr) return Status::OK();
+  if (t == nullptr) return uint64_t{0};
   // A removed segment must stay removed for the cursors that allowed it: persist them first, so
   // that after a crash no cursor points below the first retained offset by mistake.
   ZR_RETURN_IF_ERROR(t->cursors.Persist());
   ZR_ASSIGN_OR_RETURN(uint64_t removed,
-                      t->log->RemoveSegments(retention, now, t->cursors.Lowest()));
+                      t->log->RemoveSegments(retention, now, std::min(keep_from, t->cursors.Lowest())));
   disk_bytes_.fetch_sub(removed);
-  return Status::OK();
+  return removed;
+}
+
+uint64_t FileOutbox::TopicDiskBytes(const std::string& topic) const {
+  Topic* t = FindTopic(topic);
+  return t == nullptr ? 0 : t->log->DiskBytes();
 }
 
 Status FileOutbox::Close() {

@@ -86,9 +86,10 @@ class FileOutbox final : public Outbox {
   uint64_t Cursor(const std::string& topic, const std::string& subscription) const override;
   Status DropCursor(const std::string& topic, const std::string& subscription) override;
   std::vector<std::string> Topics() const override;
-  Status ApplyRetention(const std::string& topic, const TopicRetention& retention,
-                        WallTime now) override;
+  StatusOr<uint64_t> ApplyRetention(const std::string& topic, const TopicRetention& retention,
+                                    WallTime now, uint64_t keep_from) override;
   uint64_t DiskBytes() const override { return disk_bytes_.load(); }
+  uint64_t TopicDiskBytes(const std::string& topic) const override;
   Status Close() override;
 
   // Persists every changed cursor now.

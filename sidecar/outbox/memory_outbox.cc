@@ -90,15 +90,17 @@ std::vector<std::string> MemoryOutbox::Topics() const {
   return out;
 }
 
-Status MemoryOutbox::ApplyRetention(const std::string& topic, const TopicRetention& retention, WallTime now) {
+StatusOr<uint64_t> MemoryOutbox::ApplyRetention(const std::string& topic, const TopicRetention& retention,
+                                                WallTime now, uint64_t keep_from) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = logs_.find(topic);
-  if (it == logs_.end()) return Status::OK();
+  if (it == logs_.end()) return uint64_t{0};
   Log& log = it->second;
-  uint64_t min_cursor = log.begin + log.records.size();
+  uint64_t min_cursor = std::min<uint64_t>(keep_from, log.begin + log.records.size());
   for (const auto& [_, c] : log.cursors) min_cursor = std::min(min_cursor, c);
   uint64_t log_bytes = 0;
   for (const auto& r : log.records) log_bytes += RecordBytes(r);
+  uint64_t removed = 0;
   while (!log.records.empty() && log.begin < min_cursor) {
     const OutboxRecord& r = log.records.front();
     bool too_old = retention.max_age.count() > 0 && now - r.publish_time > retention.max_age;
@@ -106,10 +108,20 @@ Status MemoryOutbox::ApplyRetention(const std::string& topic, const TopicRetenti
     if (!too_old && !too_big) break;
     log_bytes -= RecordBytes(r);
     bytes_ -= RecordBytes(r);
+    removed += RecordBytes(r);
     log.records.pop_front();
     ++log.begin;
   }
-  return Status::OK();
+  return removed;
+}
+
+uint64_t MemoryOutbox::TopicDiskBytes(const std::string& topic) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = logs_.find(topic);
+  if (it == logs_.end()) return 0;
+  uint64_t bytes = 0;
+  for (const auto& r : it->second.records) bytes += RecordBytes(r);
+  return bytes;
 }
 
 uint64_t MemoryOutbox::DiskBytes() const {

@@ -25,8 +25,10 @@ class MemoryOutbox final : public Outbox {
   uint64_t Cursor(const std::string& topic, const std::string& subscription) const override;
   Status DropCursor(const std::string& topic, const std::string& subscription) override;
   std::vector<std::string> Topics() const override;
-  Status ApplyRetention(const std::string& topic, const TopicRetention& retention, WallTime now) override;
+  StatusOr<uint64_t> ApplyRetention(const std::string& topic, const TopicRetention& retention, WallTime now,
+                                    uint64_t keep_from) override;
   uint64_t DiskBytes() const override;
+  uint64_t TopicDiskBytes(const std::string& topic) const override;
   Status Close() override;
 
  private:

@@ -91,11 +91,17 @@ class Outbox {
   // Topics that have a log on disk.
   virtual std::vector<std::string> Topics() const = 0;
 
-  // Removes whole segments past retention (and below every cursor of the topic).
-  virtual Status ApplyRetention(const std::string& topic, const TopicRetention& retention,
-                                WallTime now) = 0;
+  // Removes the oldest records past `retention` at `now` (FileOutbox: whole closed segments),
+  // never one at or past the topic's lowest cursor, nor one at or past `keep_from`: the caller's
+  // bound for subscriptions that have no cursor yet (kKeepNothingBack: none). Returns the bytes
+  // removed.
+  static constexpr uint64_t kKeepNothingBack = UINT64_MAX;
+  virtual StatusOr<uint64_t> ApplyRetention(const std::string& topic, const TopicRetention& retention,
+                                            WallTime now, uint64_t keep_from) = 0;
 
   virtual uint64_t DiskBytes() const = 0;
+  // The bytes of one topic's log (0 for a topic without one).
+  virtual uint64_t TopicDiskBytes(const std::string& topic) const = 0;
 
   // Flushes and fsyncs everything; further Appends fail. Idempotent.
   virtual Status Close() = 0;

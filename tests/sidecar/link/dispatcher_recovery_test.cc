@@ -222,7 +222,7 @@ TEST_F(DispatcherRecoveryTest, RewindIsClampedToTheRetainedRange) {
   // Retention removes e0..e1 (the cursor is past them); a rewind to 0 starts at e2.
   AppendEvents(outbox_, {""}, clock_.WallNow());
   ASSERT_TRUE(outbox_.ApplyRetention(kTopicKey, TopicRetention{std::chrono::seconds(60), 0},
-                                     clock_.WallNow()).ok());
+                                     clock_.WallNow(), Outbox::kKeepNothingBack).ok());
   ASSERT_EQ(outbox_.BeginOffset(kTopicKey), 2u);
   ASSERT_TRUE(dispatcher_->Rewind(kSubKey, 0).ok());
   EXPECT_EQ(Progress().cursor, 2u);
@@ -273,7 +273,7 @@ TEST_F(DispatcherRecoveryTest, NewSubscriptionStartsAtTheFirstRetainedEvent) {
   WallTime old = clock_.WallNow() - std::chrono::hours(2);
   AppendEvents(outbox_, {"", "", ""}, old);
   AppendEvents(outbox_, {""}, clock_.WallNow());
-  ASSERT_TRUE(outbox_.ApplyRetention(kTopicKey, TopicRetention{std::chrono::hours(1), 0}, clock_.WallNow()).ok());
+  ASSERT_TRUE(outbox_.ApplyRetention(kTopicKey, TopicRetention{std::chrono::hours(1), 0}, clock_.WallNow(), Outbox::kKeepNothingBack).ok());
   ASSERT_EQ(outbox_.BeginOffset(kTopicKey), 3u);
 
   Install({MakeSubscription("billing-orders")}, {Replica("r1")});

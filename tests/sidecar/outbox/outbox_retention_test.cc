@@ -30,7 +30,7 @@ TEST_F(OutboxRetentionTest, AgeRemovesOnlyWholeSegmentsOlderThanMaxAge) {
   const uint64_t bytes_before = outbox->DiskBytes();
   TopicRetention retention;
   retention.max_age = std::chrono::seconds(50);
-  ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow()).ok());
+  ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow(), Outbox::kKeepNothingBack).ok());
   const uint64_t begin = outbox->BeginOffset("t");
   EXPECT_GT(begin, 0u);
   EXPECT_LE(begin, 50u) << "no record younger than max_age is removed";
@@ -48,7 +48,7 @@ TEST_F(OutboxRetentionTest, BytesRemovesOldestSegmentsDownToMaxBytes) {
   Fill(*outbox);
   TopicRetention retention;
   retention.max_bytes = 3000;
-  ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow()).ok());
+  ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow(), Outbox::kKeepNothingBack).ok());
   EXPECT_LE(outbox->DiskBytes(), 3000u);
   EXPECT_GT(outbox->DiskBytes(), 3000u - 1024u) << "only as much as needed is removed";
   EXPECT_EQ(ReadAll(*outbox, "t").size(), 100u - outbox->BeginOffset("t"));
@@ -62,7 +62,7 @@ TEST_F(OutboxRetentionTest, NeverRemovesAtOrPastTheLowestCursor) {
   TopicRetention retention;
   retention.max_bytes = 1;
   retention.max_age = std::chrono::seconds(1);
-  ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow()).ok());
+  ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow(), Outbox::kKeepNothingBack).ok());
   EXPECT_GT(outbox->BeginOffset("t"), 0u);
   EXPECT_LE(outbox->BeginOffset("t"), 30u);
   auto page = outbox->Read("t", 30, 1, 1 << 20);
@@ -70,9 +70,34 @@ TEST_F(OutboxRetentionTest, NeverRemovesAtOrPastTheLowestCursor) {
   EXPECT_EQ(page->front().offset, 30u);
 
   ASSERT_TRUE(outbox->DropCursor("t", "slow").ok());
-  ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow()).ok());
+  ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow(), Outbox::kKeepNothingBack).ok());
   EXPECT_GT(outbox->BeginOffset("t"), 30u);
   EXPECT_LE(outbox->BeginOffset("t"), 90u);
+}
+
+TEST_F(OutboxRetentionTest, KeepFromHoldsRecordsBackLikeACursorAndRemovedBytesAreCounted) {
+  auto outbox = MustOpen(SmallOptions(), clock_, fs_);
+  Fill(*outbox);
+  ASSERT_TRUE(outbox->Append("other", OneRecord("o")).ok());
+  const uint64_t bytes_before = outbox->DiskBytes();
+  const uint64_t topic_before = outbox->TopicDiskBytes("t");
+  EXPECT_EQ(topic_before + outbox->TopicDiskBytes("other"), bytes_before);
+  EXPECT_EQ(outbox->TopicDiskBytes("none"), 0u);
+  TopicRetention retention;
+  retention.max_bytes = 1;
+  // No cursor at all: only keep_from protects the records of a subscription the caller knows of.
+  auto removed = outbox->ApplyRetention("t", retention, clock_.WallNow(), 30);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_GT(outbox->BeginOffset("t"), 0u);
+  EXPECT_LE(outbox->BeginOffset("t"), 30u);
+  EXPECT_GT(*removed, 0u);
+  EXPECT_EQ(*removed, bytes_before - outbox->DiskBytes());
+  EXPECT_EQ(*removed, topic_before - outbox->TopicDiskBytes("t"));
+  // A cursor lower than keep_from wins.
+  ASSERT_TRUE(outbox->CommitCursor("t", "slow", outbox->BeginOffset("t")).ok());
+  removed = outbox->ApplyRetention("t", retention, clock_.WallNow(), 90);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 0u);
 }
 
 TEST_F(OutboxRetentionTest, ActiveSegmentIsNeverRemoved) {
@@ -80,7 +105,7 @@ TEST_F(OutboxRetentionTest, ActiveSegmentIsNeverRemoved) {
   Fill(*outbox, 3);
   TopicRetention retention;
   retention.max_bytes = 1;
-  ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow()).ok());
+  ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow(), Outbox::kKeepNothingBack).ok());
   EXPECT_EQ(outbox->BeginOffset("t"), 0u);
   EXPECT_EQ(ReadAll(*outbox, "t").size(), 3u);
 }
@@ -91,7 +116,7 @@ TEST_F(OutboxRetentionTest, RetentionSurvivesReopen) {
     Fill(*outbox);
     TopicRetention retention;
     retention.max_bytes = 2000;
-    ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow()).ok());
+    ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow(), Outbox::kKeepNothingBack).ok());
     ASSERT_TRUE(outbox->Close().ok());
   }
   auto outbox = MustOpen(SmallOptions(), clock_, fs_);
@@ -122,12 +147,12 @@ TEST_F(OutboxRetentionTest, QuotaAnswersResourceExhaustedUntilRetentionFreesSpac
   TopicRetention retention;
   retention.max_bytes = 1;
   // The stuck subscription holds everything: retention frees nothing, appends still refused.
-  ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow()).ok());
+  ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow(), Outbox::kKeepNothingBack).ok());
   EXPECT_EQ(outbox->Append("t", OneRecord(std::string(100, 'q'))).status().code(),
             StatusCode::kResourceExhausted);
   // It catches up: retention frees the acknowledged segments and appends succeed again.
   ASSERT_TRUE(outbox->CommitCursor("t", "sub", outbox->EndOffset("t")).ok());
-  ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow()).ok());
+  ASSERT_TRUE(outbox->ApplyRetention("t", retention, clock_.WallNow(), Outbox::kKeepNothingBack).ok());
   EXPECT_TRUE(outbox->Append("t", OneRecord(std::string(100, 'q'))).ok());
 }
 
