@@ -64,7 +64,8 @@ Status Sidecar::Start() {
   link_ = std::make_unique<LinkLoop>(config_, context_, clock_, table_, *outbox_, metrics_,
                                      [this](const DeliveryTask& t) { return PublishDeadLetter(t); });
   publisher_ = std::make_unique<Publisher>(config_, table_, *outbox_, clock_, metrics_,
-                                           [this](const std::string& topic) { link_->NotifyAppended(topic); });
+                                           [this](const std::string& topic) { link_->NotifyAppended(topic); },
+                                           [this] { retention_->RunSoon(); });
   wire::SidecarInfo self;
   self.sidecar_id = config_.sidecar_id;
   self.app_id = config_.app_id;

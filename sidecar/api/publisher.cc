@@ -18,9 +18,10 @@ bool IsValidTopicName(const std::string& name) {
 }
 
 Publisher::Publisher(const SidecarConfig& config, TableHolder& table, Outbox& outbox, Clock& clock,
-                     SidecarMetrics& metrics, std::function<void(const std::string&)> on_appended)
+                     SidecarMetrics& metrics, std::function<void(const std::string&)> on_appended,
+                     std::function<void()> on_quota_reached)
     : config_(config), table_(table), outbox_(outbox), clock_(clock), metrics_(metrics),
-      on_appended_(std::move(on_appended)) {}
+      on_appended_(std::move(on_appended)), on_quota_reached_(std::move(on_quota_reached)) {}
 
 namespace {
 bool IsPrintableAscii(const std::string& s) {
@@ -115,8 +116,9 @@ Status Publisher::Store(const std::string& topic_key, const Topic& topic, std::v
   }
   auto offsets = outbox_.Append(topic_key, std::move(records));
   if (!offsets.ok()) {
-    metrics_.publish_rejected.With({offsets.status().code() == StatusCode::kResourceExhausted ? "quota" : "storage"})
-        .Increment();
+    const bool quota = offsets.status().code() == StatusCode::kResourceExhausted;
+    metrics_.publish_rejected.With({quota ? "quota" : "storage"}).Increment();
+    if (quota && on_quota_reached_) on_quota_reached_();
     return offsets.status();
   }
   metrics_.published.With({topic_key}).Increment(static_cast<double>(events.size()));

@@ -24,9 +24,12 @@ namespace zroute {
 
 class Publisher {
  public:
-  // on_appended(topic_key) is called after each durable append (it wakes the dispatcher).
+  // on_appended(topic_key) is called after each durable append (it wakes the dispatcher);
+  // on_quota_reached() after the outbox refused an append for its quota (it wakes the retention
+  // keeper; may be empty).
   Publisher(const SidecarConfig& config, TableHolder& table, Outbox& outbox, Clock& clock,
-            SidecarMetrics& metrics, std::function<void(const std::string&)> on_appended);
+            SidecarMetrics& metrics, std::function<void(const std::string&)> on_appended,
+            std::function<void()> on_quota_reached = {});
 
   // Publishes what an app sent to POST /v1/publish/{topic}. Returns the event ids.
   StatusOr<std::vector<std::string>> PublishHttp(const std::string& topic, const HttpHeaders& headers,
@@ -46,6 +49,7 @@ class Publisher {
   Clock& clock_;
   SidecarMetrics& metrics_;
   std::function<void(const std::string&)> on_appended_;
+  std::function<void()> on_quota_reached_;
 };
 
 // True for a topic name that can be a Kubernetes object name (DNS-1123 subdomain, ≤ 253).

@@ -78,11 +78,24 @@ void RetentionKeeper::Start() {
 
 void RetentionKeeper::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
-  while (!cv_.wait_for(lock, options_.interval, [this] { return stop_; })) {
+  for (;;) {
+    cv_.wait_for(lock, options_.interval, [this] { return stop_ || run_soon_; });
+    if (stop_) return;
+    run_soon_ = false;
     lock.unlock();
     (void)RunOnce();  // logged; retried on the next pass
     lock.lock();
+    // A burst of RunSoon calls (an app retrying its 429s) costs at most one pass per kMinGap.
+    if (cv_.wait_for(lock, kMinGap, [this] { return stop_; })) return;
   }
+}
+
+void RetentionKeeper::RunSoon() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    run_soon_ = true;
+  }
+  cv_.notify_all();
 }
 
 void RetentionKeeper::Stop() {

@@ -16,8 +16,8 @@
 // answer 429 (docs/outbox_format.md "Retention and quota").
 //
 // Threads: RunOnce may be called from any thread, one call at a time. Start() runs it on the
-// thread "zr-retention" every `interval` until Stop(). The pass reads time from the injected
-// clock; the interval is only its pacing.
+// thread "zr-retention" every `interval`, and early after RunSoon() (at most one pass per
+// kMinGap), until Stop(). The pass reads time from the injected clock; the waits only pace it.
 #pragma once
 
 #include <chrono>
@@ -48,8 +48,13 @@ class RetentionKeeper {
   // One pass at the clock's wall time. Returns the first error; the other topics are still done.
   Status RunOnce();
 
+  static constexpr std::chrono::milliseconds kMinGap{100};
+
   void Start();
   void Stop();  // idempotent; waits for a pass in progress
+  // Asks the thread for a pass now rather than at the end of its interval: the publisher calls it
+  // when the quota refused an append, so that space comes back before the app's retry. Any thread.
+  void RunSoon();
 
   // Above this the pass frees acknowledged events; it frees down to low_water_bytes().
   uint64_t high_water_bytes() const { return options_.quota_bytes / 4 * 3; }
@@ -67,6 +72,7 @@ class RetentionKeeper {
   std::mutex mu_;
   std::condition_variable cv_;  // Stop wakes the loop
   bool stop_ = false;           // guarded by mu_
+  bool run_soon_ = false;       // guarded by mu_
   std::thread thread_;
 };
 

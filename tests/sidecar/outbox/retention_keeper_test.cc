@@ -209,6 +209,18 @@ TEST_P(RetentionKeeperTest, ItsThreadRunsPassesUntilStopped) {
   keeper.Stop();  // idempotent
 }
 
+TEST_P(RetentionKeeperTest, RunSoonStartsAPassBeforeTheIntervalEnds) {
+  SetTable({MakeTopic("orders", std::chrono::seconds(10), 0)}, {MakeSub("billing-orders", "orders")});
+  RetentionKeeper keeper(*outbox_, table_, clock_, metrics_,
+                         RetentionKeeper::Options{.quota_bytes = kQuota, .interval = std::chrono::hours(1)});
+  keeper.Start();
+  Fill(kOrders, 100);
+  AckAll(kOrders, "default/billing-orders");
+  keeper.RunSoon();
+  EXPECT_TRUE(WaitFor([&] { return outbox_->BeginOffset(kOrders) > 0; }));
+  keeper.Stop();
+}
+
 INSTANTIATE_TEST_SUITE_P(Outboxes, RetentionKeeperTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& info) { return info.param ? "File" : "Memory"; });
 
