@@ -75,9 +75,22 @@ StatusOr<LoadResult> RunLoad(const LoadSpec& spec) {
   // Bound: far beyond any sane run (100 events/s), so a stuck pipeline fails instead of hanging.
   const auto deadline = start + std::chrono::seconds(60) + std::chrono::milliseconds(10 * spec.events);
   bool load_done = false;
+  // A pipeline that stops moving (an outbox at its quota answering 429 for good, a lost link)
+  // fails the run after kStall instead of holding the suite until the deadline.
+  constexpr auto kStall = std::chrono::seconds(30);
+  uint64_t last_received = result.first_index;
+  auto last_progress = start;
   while (true) {
     ZR_ASSIGN_OR_RETURN(uint64_t received, Received(spec.app_port, spec.topic));
     if (received >= want) break;
+    if (received != last_received) {
+      last_received = received;
+      last_progress = Clock::now();
+    } else if (Clock::now() - last_progress > kStall) {
+      return Status::DeadlineExceeded("the app got no event for 30 s, " + std::to_string(received - result.first_index) +
+                                      " of " + std::to_string(spec.events) + " (" + spec.id_prefix + "); see " +
+                                      spec.log_file);
+    }
     if (!load_done && !load.running()) {
       load_done = true;
       auto report = LastJsonLine(spec.log_file);
