@@ -56,8 +56,8 @@ Status RetentionKeeper::RunOnce() {
     const uint64_t excess = total - low_water_bytes();
     for (const std::string& topic : topics) {
       const uint64_t bytes = outbox_.TopicDiskBytes(topic);
-      const uint64_t share = static_cast<uint64_t>(static_cast<long double>(excess) * bytes / total) + 1;
       if (bytes == 0) continue;
+      const uint64_t share = static_cast<uint64_t>(static_cast<long double>(excess) * bytes / total) + 1;
       TopicRetention pressure;
       pressure.max_bytes = static_cast<int64_t>(std::max<uint64_t>(1, bytes > share ? bytes - share : 1));
       note(outbox_.ApplyRetention(topic, pressure, now, keep_from(topic)), "quota");
