@@ -66,7 +66,9 @@ int main(int argc, char** argv) {
   flags.String("outbox-sync", &c.outbox_sync, "batch (fdatasync before 202) or interval (fdatasync every --outbox-sync-interval)");
   flags.Millis("outbox-sync-interval", &c.outbox_sync_interval, "fdatasync period under --outbox-sync=interval");
   flags.Uint64("max-body-bytes", &c.max_body_bytes, "largest publish request body");
-  flags.Int("http-threads", &c.http_threads, "threads serving the HTTP API");
+  flags.String("http-server", &c.http_server, "loop (one epoll thread, shared fdatasync per round) or threads");
+  flags.Int("http-threads", &c.http_threads, "threads serving the HTTP API (--http-server=threads)");
+  flags.Int("http-max-connections", &c.http_max_connections, "app connections served at once (--http-server=loop)");
   flags.Int("delivery-threads", &c.delivery_threads, "threads delivering events to the app");
   uint64_t link_window = c.link_window;
   flags.Uint64("link-window", &link_window,

@@ -54,7 +54,12 @@ struct SidecarConfig {
 
   // Limits and timing.
   uint64_t max_body_bytes = 4 << 20;
-  int http_threads = 64;  // each kept-alive app connection holds one while open
+  // "loop": one thread serves every app connection (epoll) and a round of publishes shares one
+  // write and one fdatasync (common/http/event_loop_http_server.h). "threads": a thread per
+  // connection, from a pool of http_threads.
+  std::string http_server = "loop";
+  int http_threads = 64;  // "threads" only: each kept-alive app connection holds one while open
+  int http_max_connections = 1024;  // "loop" only: more wait in the accept queue
   int delivery_threads = 16;
   // Credit granted to each publisher link: how many of one publisher sidecar's events may be on
   // their way or waiting here at once (beyond 2x, they are NACKed OVERLOADED). Bounds this

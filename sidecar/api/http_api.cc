@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/http/bounded_http_server.h"
+#include "common/http/event_loop_http_server.h"
 #include "common/http/listen_thread.h"
 #include "common/security/bearer_token.h"
 #include "common/util/duration.h"
@@ -42,26 +43,48 @@ HttpApi::HttpApi(const SidecarConfig& config, Publisher& publisher, LinkLoop& li
     : config_(config), publisher_(publisher), link_(link), table_(table), metrics_(metrics), outbox_(outbox),
       clock_(clock),
       // Room for a binary-mode event at the CloudEvents limits: 64 attributes of up to 4 KiB.
-      server_(std::make_unique<BoundedHttpServer>(HeaderLimits{.max_bytes = 320 * 1024, .max_lines = 200})) {}
+      header_limits_{.max_bytes = 320 * 1024, .max_lines = 200} {}
 
 HttpApi::~HttpApi() { Stop(); }
 
 StatusOr<int> HttpApi::Start() {
+  if (config_.http_server == "loop") {
+    auto loop = std::make_unique<EventLoopHttpServer>(
+        EventLoopOptions{.header = header_limits_, .max_connections = static_cast<size_t>(std::max(1, config_.http_max_connections))});
+    // A round's publishes are staged; their 202s leave once one write and one fdatasync made all
+    // of them durable. A failure there closes those connections unanswered (the apps retry).
+    publisher_.set_staging(true);
+    loop->set_before_responses([this] {
+      Status s = publisher_.CommitStaged();
+      if (!s.ok()) ZR_LOG(kError, "api", "publishes not made durable, their answers withheld", {{"error", s.ToString()}});
+      return s.ok();
+    });
+    loop_server_ = loop.get();
+    server_ = std::move(loop);
+  } else if (config_.http_server == "threads") {
+    server_ = std::make_unique<BoundedHttpServer>(header_limits_);
+    int threads = config_.http_threads;
+    server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  } else {
+    return Status::InvalidArgument("--http-server must be 'loop' or 'threads', not '" + config_.http_server + "'");
+  }
   server_->set_tcp_nodelay(true);
   server_->set_keep_alive_max_count(100000);
   server_->set_keep_alive_timeout(30);
   server_->set_read_timeout(10, 0);
   server_->set_write_timeout(10, 0);
   server_->set_payload_max_length(config_.max_body_bytes);
-  int threads = config_.http_threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   Routes();
   int port = config_.http_port == 0 ? server_->bind_to_any_port(config_.http_host)
                                     : (server_->bind_to_port(config_.http_host, config_.http_port) ? config_.http_port : -1);
   if (port <= 0) return Status::Unavailable("cannot bind HTTP port " + std::to_string(config_.http_port));
-  auto listener = StartListenThread(*server_, "zr-http-accept");
-  if (!listener.ok()) return listener.status();
-  thread_ = std::move(listener).value();
+  if (loop_server_) {
+    ZR_RETURN_IF_ERROR(loop_server_->Start("zr-http"));
+  } else {
+    auto listener = StartListenThread(*server_, "zr-http-accept");
+    if (!listener.ok()) return listener.status();
+    thread_ = std::move(listener).value();
+  }
   if (config_.metrics_port >= 0) {
     auto metrics = StartMetricsListener();
     if (!metrics.ok()) {
@@ -103,6 +126,7 @@ void HttpApi::Stop() {
     metrics_server_->stop();
     metrics_thread_.join();
   }
+  if (loop_server_) loop_server_->Stop();
   if (!thread_.joinable()) return;
   server_->stop();
   thread_.join();

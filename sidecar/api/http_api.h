@@ -13,14 +13,18 @@
 // serves only GET /metrics, /healthz and /readyz: the API stays on loopback, while Prometheus and
 // the kubelet's probes, which dial the pod IP, reach this one. It reads nothing but the request
 // line and headers (no body is accepted) and has a small thread pool of its own.
-// Threads: httplib's pools (config.http_threads; 4 for metrics); handlers only call thread-safe
-// collaborators.
+// Threads: under config.http_server "loop" (the default) every API connection is served by one
+// thread, zr-http (EventLoopHttpServer): handlers run on it, publishes are staged and the round's
+// answers leave after Publisher::CommitStaged. Under "threads", httplib's pool of
+// config.http_threads. The metrics listener has a pool of 4. Handlers only call thread-safe
+// collaborators and never wait on the network.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <thread>
 
+#include "common/http/bounded_http_server.h"
 #include "common/util/status.h"
 #include "sidecar/api/publisher.h"
 #include "sidecar/link/link_loop.h"
@@ -30,6 +34,8 @@ class Server;
 }
 
 namespace zroute {
+
+class EventLoopHttpServer;
 
 class HttpApi {
  public:
@@ -59,7 +65,9 @@ class HttpApi {
   SidecarMetrics& metrics_;
   Outbox& outbox_;
   Clock& clock_;
+  const HeaderLimits header_limits_;
   std::unique_ptr<httplib::Server> server_;
+  EventLoopHttpServer* loop_server_ = nullptr;  // server_, under --http-server=loop
   std::thread thread_;
   std::unique_ptr<httplib::Server> metrics_server_;  // only with config.metrics_port >= 0
   std::thread metrics_thread_;

@@ -87,7 +87,7 @@ StatusOr<std::vector<std::string>> Publisher::PublishHttp(const std::string& top
   }
   if (events->empty()) return reject("malformed", Status::InvalidArgument("batch holds no events"));
   StartHop(headers, &*events);
-  ZR_RETURN_IF_ERROR(Store(topic_key, *topic, *events));
+  ZR_RETURN_IF_ERROR(Store(topic_key, *topic, *events, staging_));
   std::vector<std::string> ids;
   ids.reserve(events->size());
   for (auto& e : *events) ids.push_back(std::move(e.id));
@@ -99,10 +99,11 @@ Status Publisher::PublishInternal(const std::string& topic_key, std::vector<Clou
   if (!table) return Status::Unavailable("routing table not loaded yet");
   const Topic* topic = table->FindTopic(topic_key);
   if (!topic) return Status::NotFound("unknown topic '" + topic_key + "'");
-  return Store(topic_key, *topic, events);
+  return Store(topic_key, *topic, events, /*stage=*/false);
 }
 
-Status Publisher::Store(const std::string& topic_key, const Topic& topic, std::vector<CloudEvent>& events) {
+Status Publisher::Store(const std::string& topic_key, const Topic& topic, std::vector<CloudEvent>& events,
+                        bool stage) {
   MonoTime start = clock_.Now();
   WallTime now = clock_.WallNow();
   std::vector<OutboxRecord> records;
@@ -114,7 +115,7 @@ Status Publisher::Store(const std::string& topic_key, const Topic& topic, std::v
     AppendEventBinary(e, &r.payload);
     records.push_back(std::move(r));
   }
-  auto offsets = outbox_.Append(topic_key, std::move(records));
+  auto offsets = stage ? outbox_.Stage(topic_key, std::move(records)) : outbox_.Append(topic_key, std::move(records));
   if (!offsets.ok()) {
     const bool quota = offsets.status().code() == StatusCode::kResourceExhausted;
     metrics_.publish_rejected.With({quota ? "quota" : "storage"}).Increment();
@@ -122,9 +123,31 @@ Status Publisher::Store(const std::string& topic_key, const Topic& topic, std::v
     return offsets.status();
   }
   metrics_.published.With({topic_key}).Increment(static_cast<double>(events.size()));
+  if (stage) {
+    // Durable, and observed, at the round's CommitStaged.
+    staged_starts_.push_back(start);
+    if (std::find(staged_topics_.begin(), staged_topics_.end(), topic_key) == staged_topics_.end()) {
+      staged_topics_.push_back(topic_key);
+    }
+    return Status::OK();
+  }
   metrics_.publish_latency.With({}, LatencyBuckets())
       .Observe(std::chrono::duration<double>(clock_.Now() - start).count());
   on_appended_(topic_key);
+  return Status::OK();
+}
+
+Status Publisher::CommitStaged() {
+  if (staged_topics_.empty()) return Status::OK();
+  std::vector<std::string> topics;
+  topics.swap(staged_topics_);
+  std::vector<MonoTime> starts;
+  starts.swap(staged_starts_);
+  ZR_RETURN_IF_ERROR(outbox_.CommitStaged());
+  const MonoTime now = clock_.Now();
+  auto& latency = metrics_.publish_latency.With({}, LatencyBuckets());
+  for (MonoTime start : starts) latency.Observe(std::chrono::duration<double>(now - start).count());
+  for (const std::string& topic : topics) on_appended_(topic);
   return Status::OK();
 }
 

@@ -35,12 +35,20 @@ class Publisher {
   StatusOr<std::vector<std::string>> PublishHttp(const std::string& topic, const HttpHeaders& headers,
                                                  const std::string& body);
 
+  // Staging (the event-loop API, whose requests all come from one thread): PublishHttp only
+  // stages a request's events (Outbox::Stage), and CommitStaged, called once per round before any
+  // of its answers leaves, writes and syncs them all, then wakes the dispatcher. Off by default:
+  // PublishHttp appends and is durable when it returns. Set before the first publish.
+  void set_staging(bool on) { staging_ = on; }
+  // Makes every staged publish durable. An error means none of them may be acknowledged.
+  Status CommitStaged();
+
   // Publishes events built inside the sidecar (dead letters). `topic_key` is "ns/name".
   // Permission checks are skipped: the sidecar itself is the publisher.
   Status PublishInternal(const std::string& topic_key, std::vector<CloudEvent> events);
 
  private:
-  Status Store(const std::string& topic_key, const Topic& topic, std::vector<CloudEvent>& events);
+  Status Store(const std::string& topic_key, const Topic& topic, std::vector<CloudEvent>& events, bool stage);
   static void StartHop(const HttpHeaders& headers, std::vector<CloudEvent>* events);
 
   const SidecarConfig& config_;
@@ -50,6 +58,9 @@ class Publisher {
   SidecarMetrics& metrics_;
   std::function<void(const std::string&)> on_appended_;
   std::function<void()> on_quota_reached_;
+  bool staging_ = false;
+  std::vector<std::string> staged_topics_;  // staged since the last CommitStaged (staging thread)
+  std::vector<MonoTime> staged_starts_;     // when each of those requests began
 };
 
 // True for a topic name that can be a Kubernetes object name (DNS-1123 subdomain, ≤ 253).

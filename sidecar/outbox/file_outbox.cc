@@ -83,6 +83,21 @@ StatusOr<FileOutbox::Topic*> FileOutbox::GetOrCreateTopic(const std::string& nam
 
 StatusOr<std::vector<uint64_t>> FileOutbox::Append(const std::string& topic,
                                                    std::vector<OutboxRecord> records) {
+  return AppendOrStage(topic, std::move(records), /*stage_only=*/false);
+}
+
+StatusOr<std::vector<uint64_t>> FileOutbox::Stage(const std::string& topic, std::vector<OutboxRecord> records) {
+  return AppendOrStage(topic, std::move(records), /*stage_only=*/true);
+}
+
+Status FileOutbox::CommitStaged() {
+  AppendRequest request;
+  request.commit_staged = true;
+  return Submit(request);
+}
+
+StatusOr<std::vector<uint64_t>> FileOutbox::AppendOrStage(const std::string& topic,
+                                                          std::vector<OutboxRecord> records, bool stage_only) {
   uint64_t bytes = 0;
   for (const OutboxRecord& record : records) {
     if (record.key.size() + record.payload.size() > outbox_format::kMaxBodyBytes) {
@@ -103,15 +118,21 @@ StatusOr<std::vector<uint64_t>> FileOutbox::Append(const std::string& topic,
   request.topic = t;
   request.records = std::move(records);
   request.bytes = bytes;
+  request.stage_only = stage_only;
   request.offsets.reserve(request.records.size());
+  ZR_RETURN_IF_ERROR(Submit(request));
+  return std::move(request.offsets);
+}
+
+Status FileOutbox::Submit(AppendRequest& request) {
   std::unique_lock<std::mutex> lock(mu_);
   if (closed_) return Status::FailedPrecondition("outbox closed");
   if (!failed_.ok()) return failed_;
-  if (disk_bytes_.load() + reserved_bytes_ + bytes > options_.disk_quota_bytes) {
+  if (disk_bytes_.load() + reserved_bytes_ + request.bytes > options_.disk_quota_bytes) {
     return Status::ResourceExhausted("outbox disk quota of " +
                                      std::to_string(options_.disk_quota_bytes) + " bytes reached");
   }
-  reserved_bytes_ += bytes;
+  reserved_bytes_ += request.bytes;
   queue_.push_back(&request);
   const bool write_here = !writing_;
   writing_ = true;
@@ -123,8 +144,7 @@ StatusOr<std::vector<uint64_t>> FileOutbox::Append(const std::string& topic,
   while (sem_wait(&request.done) != 0) {
     // EINTR: a signal handler ran; keep waiting (the writer posts exactly once).
   }
-  if (!request.status.ok()) return request.status;
-  return std::move(request.offsets);
+  return request.status;
 }
 
 bool FileOutbox::WriteQueued() {
@@ -229,15 +249,29 @@ void FileOutbox::ProcessBatch(std::vector<AppendRequest*>& batch) {
     status = failed_;
   }
   uint64_t written = 0;
+  uint64_t released = 0;  // reservations of staged records written now
   if (status.ok()) {
-    // Topics in first-seen order; a batch touches few topics, so a linear search is cheapest.
+    // Topics to write, in first-seen order; a batch touches few topics, so a linear search is
+    // cheapest. A staging request only encodes; its topic is written by a later batch.
     std::vector<Topic*> touched;
+    auto touch = [&touched](Topic* t) {
+      if (std::find(touched.begin(), touched.end(), t) == touched.end()) touched.push_back(t);
+    };
     for (AppendRequest* request : batch) {
-      if (std::find(touched.begin(), touched.end(), request->topic) == touched.end()) {
-        touched.push_back(request->topic);
+      if (request->commit_staged) {
+        for (Topic* t : staged_topics_) touch(t);
+        continue;
       }
       status = request->topic->log->Stage(request->records, &request->offsets);
       if (!status.ok()) break;
+      if (!request->stage_only) {
+        touch(request->topic);
+      } else {
+        request->topic->staged_reserved += request->bytes;
+        if (std::find(staged_topics_.begin(), staged_topics_.end(), request->topic) == staged_topics_.end()) {
+          staged_topics_.push_back(request->topic);
+        }
+      }
     }
     const bool sync = options_.sync_policy == SyncPolicy::kEveryBatch;
     for (size_t i = 0; status.ok() && i < touched.size(); ++i) {
@@ -249,6 +283,9 @@ void FileOutbox::ProcessBatch(std::vector<AppendRequest*>& batch) {
       } else {
         written += *bytes;
       }
+      released += touched[i]->staged_reserved;
+      touched[i]->staged_reserved = 0;
+      std::erase(staged_topics_, touched[i]);
     }
     // Before the callers wake: an acknowledged append is always queued for the syncer.
     if (!sync) MarkUnsynced(touched);
@@ -257,8 +294,10 @@ void FileOutbox::ProcessBatch(std::vector<AppendRequest*>& batch) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     disk_bytes_.fetch_add(written);
+    reserved_bytes_ -= released;
     for (AppendRequest* request : batch) {
-      reserved_bytes_ -= request->bytes;
+      // A staged request keeps its reservation until its records are written.
+      if (!request->stage_only || !status.ok()) reserved_bytes_ -= request->bytes;
       if (!failed_.ok()) request->status = failed_;
     }
   }
@@ -386,6 +425,14 @@ Status FileOutbox::Close() {
   }
   work_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  // Nobody holds the write side now: records staged and never committed are written (and
+  // queued for the syncer) here, as Close promises.
+  if (!staged_topics_.empty()) {
+    AppendRequest commit;
+    commit.commit_staged = true;
+    std::vector<AppendRequest*> batch{&commit};
+    ProcessBatch(batch);
+  }
   // No append is written any more, so nothing is added to to_sync_: the syncer's last round
   // syncs every topic still unsynced, then it exits.
   {

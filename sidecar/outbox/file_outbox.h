@@ -14,6 +14,13 @@
 // outbox keeps the writer thread's pipeline: it is already running when the next batch is ready,
 // where handing the write side from caller to caller would wait for each one's wake-up.
 //
+// Stage and CommitStaged (the event-loop API's rounds): a staging request goes through the same
+// queue, but its records are only encoded into the topic's write buffer, not written; their
+// reservation against the quota stays until they are. CommitStaged queues a request that makes
+// the batch write and flush every topic with staged records (so does any Append of that topic).
+// Staged records are invisible to readers and fdatasync'd under kEveryBatch before they become
+// visible, exactly as appended ones: readable still implies durable.
+//
 // Under kInterval, callers are woken after the write() and the writing caller never fdatasyncs
 // (except the old segment on a roll, under every policy): it hands the touched topics to a syncer
 // thread (MarkUnsynced, before waking the batch), which fdatasyncs each one's active segment at
@@ -76,6 +83,8 @@ class FileOutbox final : public Outbox {
 
   StatusOr<std::vector<uint64_t>> Append(const std::string& topic,
                                          std::vector<OutboxRecord> records) override;
+  StatusOr<std::vector<uint64_t>> Stage(const std::string& topic, std::vector<OutboxRecord> records) override;
+  Status CommitStaged() override;
   StatusOr<std::vector<StoredRecord>> Read(const std::string& topic, uint64_t from,
                                            size_t max_records, size_t max_bytes) const override;
   uint64_t EndOffset(const std::string& topic) const override;
@@ -103,6 +112,8 @@ class FileOutbox final : public Outbox {
     Topic(FileSystem& fs, const std::string& dir) : cursors(fs, dir) {}
     std::unique_ptr<TopicLog> log;
     CursorStore cursors;
+    // Staged but not yet written (holder of the write side): the bytes still reserved.
+    uint64_t staged_reserved = 0;
   };
   struct AppendRequest {
     Topic* topic = nullptr;
@@ -110,6 +121,8 @@ class FileOutbox final : public Outbox {
     uint64_t bytes = 0;
     std::vector<uint64_t> offsets;
     Status status;
+    bool stage_only = false;     // Stage: encode, do not write
+    bool commit_staged = false;  // CommitStaged: no records; write every topic with staged ones
     // Posted once by whoever wrote the request, after it set `status` and `offsets` and let go
     // of mu_: the caller wakes straight into its own work instead of blocking on the mutex the
     // writer still holds (a second context switch per append). A POSIX semaphore because it may
@@ -122,6 +135,10 @@ class FileOutbox final : public Outbox {
     AppendRequest& operator=(const AppendRequest&) = delete;
   };
 
+  // Queues `request` and returns once it was processed (written by this caller or another).
+  Status Submit(AppendRequest& request);
+  StatusOr<std::vector<uint64_t>> AppendOrStage(const std::string& topic, std::vector<OutboxRecord> records,
+                                                bool stage_only);
   Topic* FindTopic(const std::string& name) const;
   StatusOr<Topic*> GetOrCreateTopic(const std::string& name);
   StatusOr<std::unique_ptr<Topic>> OpenTopic(const std::string& dir_name);
@@ -156,7 +173,8 @@ class FileOutbox final : public Outbox {
   bool closed_ = false;                // appends are refused
   bool stop_writer_ = false;
   Status failed_;                // the fatal error; set under mu_
-  uint64_t reserved_bytes_ = 0;  // queued but not yet written
+  uint64_t reserved_bytes_ = 0;  // queued or staged, not yet written
+  std::vector<Topic*> staged_topics_;  // topics with staged records; holder of the write side
   std::atomic<uint64_t> disk_bytes_{0};
 
   // Writer-thread state.

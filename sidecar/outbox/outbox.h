@@ -68,6 +68,18 @@ class Outbox {
   virtual StatusOr<std::vector<uint64_t>> Append(const std::string& topic,
                                                  std::vector<OutboxRecord> records) = 0;
 
+  // Stages records like Append (the same checks, the quota, their offsets) without waiting for
+  // them to be written: they are neither readable nor durable until CommitStaged returns OK (or
+  // an Append of the same topic does). For a caller that gathers many publishes and has them
+  // share one write and one fdatasync: the sidecar's event-loop API answers a round's publishes
+  // only after its CommitStaged. The default appends at once.
+  virtual StatusOr<std::vector<uint64_t>> Stage(const std::string& topic, std::vector<OutboxRecord> records) {
+    return Append(topic, std::move(records));
+  }
+  // Writes everything staged so far and makes it durable under the sync policy, as Append would.
+  // An error is the outbox's failure: what was staged may be lost and must not be acknowledged.
+  virtual Status CommitStaged() { return Status::OK(); }
+
   // Reads up to max_records records (and about max_bytes) with offset >= from. An offset below
   // the first retained one starts at the first retained one.
   virtual StatusOr<std::vector<StoredRecord>> Read(const std::string& topic, uint64_t from,
