@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   std::string latency_rates;
   flags.String("latency-rates", &latency_rates, "comma-separated events/s of the latency runs (default: 1000,10000)");
   std::string sidecar_flags;
-  flags.String("sidecar-flags", &sidecar_flags, "space-separated extra flags for every sidecar (after --http-threads=64)");
+  flags.String("sidecar-flags", &sidecar_flags, "space-separated extra flags for every sidecar");
   zroute::Status parsed = flags.Parse(argc, argv);
   if (flags.help_requested()) {
     std::cout << flags.Usage();

@@ -22,7 +22,7 @@ struct BenchOptions {
   std::string only;  // empty = every figure
   // Flags for every sidecar. The HTTP API serves one keep-alive connection per thread, so it needs
   // at least as many threads as the load generator has connections (the default 8 starves the rest).
-  std::vector<std::string> sidecar_flags = {"--http-threads=64"};
+  std::vector<std::string> sidecar_flags;
   bool smoke = false;
   uint64_t events = 100000;
   int threads = 16;

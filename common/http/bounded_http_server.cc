@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/http/connection_transport.h"
+#include "common/http/refusal.h"
 #include "common/http/socket_io.h"
 #include "common/util/thread_name.h"
 
@@ -132,7 +133,7 @@ class ConnectionStream : public httplib::Stream {
     }
     ssize_t n = transport_.ReceiveSome(ptr, size, wait);
     if (n < 0 && errno == ETIMEDOUT && header_deadline_first) {
-      Refuse(408, "Request Timeout", "request headers not received in time");
+      Refuse(408, "request headers not received in time");
     }
     return n;
   }
@@ -151,7 +152,7 @@ class ConnectionStream : public httplib::Stream {
       }
       if (c == '\n') ++header_lines_;
       if (header_bytes_ > limits_.max_bytes || header_lines_ > limits_.max_lines) {
-        Refuse(431, "Request Header Fields Too Large",
+        Refuse(431,
                "request header block over " + std::to_string(limits_.max_bytes) + " bytes or " +
                    std::to_string(limits_.max_lines) + " lines");
         return 0;
@@ -160,12 +161,9 @@ class ConnectionStream : public httplib::Stream {
     return n;
   }
 
-  void Refuse(int status, const char* reason, const std::string& error) {
+  void Refuse(int status, const std::string& error) {
     refused_ = true;
-    const std::string body = "{\"error\":\"" + error + "\"}";
-    const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + reason +
-                                 "\r\nContent-Type: application/json\r\nContent-Length: " +
-                                 std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    const std::string response = RefusalResponse(status, error);
     (void)transport_.SendAll(response.data(), response.size(), write_timeout_);
   }
 
@@ -233,12 +231,11 @@ bool BoundedHttpServer::ServeConnection(socket_t sock, ConnectionTransport& tran
     if (!ok || connection_closed || strm.refused()) break;
   }
   if (strm.refused()) {
-    // Let the client read the refusal: closing with its unread bytes still queued would send a
-    // reset that can discard the response. Read and drop a bounded amount first.
+    // Let the client read the refusal (common/http/refusal.h): read and drop a bounded amount.
     ::shutdown(sock, SHUT_WR);
     char sink[4096];
-    const auto deadline = SteadyClock::now() + milliseconds(500);
-    for (size_t drained = 0; drained < (1u << 20) && SteadyClock::now() < deadline;) {
+    const auto deadline = SteadyClock::now() + kRefusalDrainTime;
+    for (size_t drained = 0; drained < kRefusalDrainBytes && SteadyClock::now() < deadline;) {
       if (PollOne(sock, POLLIN, milliseconds(100)) <= 0) break;
       ssize_t n = ::recv(sock, sink, sizeof(sink), 0);
       if (n <= 0) break;

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/http/refusal.h"
 #include "common/http/request_framer.h"
 #include "common/http/socket_io.h"
 #include "common/util/thread_name.h"
@@ -31,8 +32,6 @@ constexpr size_t kMaxReadPerTurn = 4 * kReadChunk;   // fairness: then the next 
 constexpr size_t kMaxUnsentBytes = 1 << 20;          // beyond: stop reading until they drain
 constexpr size_t kLargeRequestBytes = 64 * 1024;     // paused while over max_buffered_bytes
 constexpr milliseconds kSweepInterval{100};
-constexpr milliseconds kDrainTime{500};
-constexpr size_t kMaxDrainBytes = 1 << 20;
 // A body over the payload limit is read and dropped after the 413, so the client, still sending
 // it, gets to read the answer; up to this much of it, within the read timeout.
 constexpr uint64_t kMaxSkippedBody = 64 << 20;
@@ -79,18 +78,6 @@ class BufferStream final : public httplib::Stream {
   const std::string& local_ip_;
   const int local_port_;
 };
-
-std::string RefusalResponse(int status, const std::string& error) {
-  const char* reason = status == 431   ? "Request Header Fields Too Large"
-                       : status == 408 ? "Request Timeout"
-                       : status == 413 ? "Payload Too Large"
-                       : status == 501 ? "Not Implemented"
-                                       : "Bad Request";
-  std::string body = "{\"error\":\"" + error + "\"}";
-  return "HTTP/1.1 " + std::to_string(status) + " " + reason +
-         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\nConnection: close\r\n\r\n" + body;
-}
 
 }  // namespace
 
@@ -168,17 +155,18 @@ class EventLoopHttpServer::Loop {
 
  private:
   struct Connection {
-    int fd = -1;
+    Connection(int fd, const FramerLimits& limits) : fd(fd), framer(limits) {}
+    const int fd;
     std::list<Connection>::iterator self;
     std::string in;       // in[in_pos, end): the current request's bytes, and any pipelined after
     size_t in_pos = 0;
-    std::unique_ptr<RequestFramer> framer;
+    RequestFramer framer;
     std::string out;      // out[out_pos, out_ready) may be sent; the rest waits for the round's hook
     size_t out_pos = 0;
     size_t out_ready = 0;
     bool continue_sent = false;  // our own "100 Continue": httplib's is dropped
     bool close_after_flush = false;
-    bool draining = false;       // refused: reading and dropping until EOF or kDrainTime
+    bool draining = false;       // refused: reading and dropping until EOF or kRefusalDrainTime
     bool in_round = false;
     bool paused = false;         // not read while the buffered total is over the bound
     uint32_t interest = 0;
@@ -188,7 +176,7 @@ class EventLoopHttpServer::Loop {
     SteadyClock::time_point last_write{};
     SteadyClock::time_point drain_until{};
     size_t drained = 0;
-    uint64_t drain_budget = kMaxDrainBytes;
+    uint64_t drain_budget = kRefusalDrainBytes;
     std::string remote_ip, local_ip;
     int remote_port = 0, local_port = 0;
   };
@@ -202,11 +190,8 @@ class EventLoopHttpServer::Loop {
       }
       const int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-      connections_.emplace_back();
-      Connection& c = connections_.back();
+      Connection& c = connections_.emplace_back(fd, framer_limits_);
       c.self = std::prev(connections_.end());
-      c.fd = fd;
-      c.framer = std::make_unique<RequestFramer>(framer_limits_);
       c.last_read = c.last_write = now_;
       socket_io::AddressOf(true, fd, c.remote_ip, c.remote_port);
       socket_io::AddressOf(false, fd, c.local_ip, c.local_port);
@@ -289,7 +274,7 @@ class EventLoopHttpServer::Loop {
     while (!c.close_after_flush && c.in_pos < c.in.size()) {
       std::string_view request(c.in.data() + c.in_pos, c.in.size() - c.in_pos);
       if (c.request_start == SteadyClock::time_point{}) c.request_start = now_;
-      const RequestFrame f = c.framer->Scan(request);
+      const RequestFrame f = c.framer.Scan(request);
       if (f.state == RequestFrame::State::kNeedMore) {
         if (f.expects_continue && !c.continue_sent) {
           c.out.append(kContinue);
@@ -331,7 +316,7 @@ class EventLoopHttpServer::Loop {
     }
     c.in_pos += request.size();
     buffered_ -= request.size();
-    c.framer->Reset();
+    c.framer.Reset();
     c.continue_sent = false;
     c.request_start = c.in_pos < c.in.size() ? now_ : SteadyClock::time_point{};
     if (!ok || connection_closed || last || frame.body_over_limit) c.close_after_flush = true;
@@ -425,7 +410,7 @@ class EventLoopHttpServer::Loop {
     const bool unsent = c.out_pos < c.out_ready;
     if (c.draining && !unsent && c.drain_until == SteadyClock::time_point{}) {
       ::shutdown(c.fd, SHUT_WR);  // the refusal is out: let the client read it, drop its rest
-      c.drain_until = now_ + (c.drain_budget > kMaxDrainBytes ? read_timeout_ : kDrainTime);
+      c.drain_until = now_ + (c.drain_budget > kRefusalDrainBytes ? read_timeout_ : kRefusalDrainTime);
     }
     UpdateInterest(c);
     return true;
@@ -473,7 +458,7 @@ class EventLoopHttpServer::Loop {
       }
       if (unsent && now_ - c.last_write > write_timeout_) {
         Close(c);
-      } else if (pending_request && c.framer->InHeader({c.in.data() + c.in_pos, c.in.size() - c.in_pos}) &&
+      } else if (pending_request && c.framer.InHeader() &&
                  now_ - c.request_start > header_timeout) {
         c.out.append(RefusalResponse(408, "request headers not received in time"));
         c.out_ready = c.out.size();

@@ -52,7 +52,8 @@ class EventLoopHttpServer : public httplib::Server {
   // connections are closed instead. Set before Start.
   void set_before_responses(std::function<bool()> hook) { before_responses_ = std::move(hook); }
 
-  // REQUIRES: bound (bind_to_port or bind_to_any_port). Starts the loop thread.
+  // REQUIRES: bound (bind_to_port or bind_to_any_port). Starts the loop thread. httplib's
+  // settings (timeouts, keep-alive timeout, payload limit) are read here: set them before.
   Status Start(const char* thread_name);
 
   // Stops the loop and closes every connection and the listening socket. Idempotent.

@@ -55,8 +55,8 @@ class RequestFramer {
   // Starts over for the next request (its first byte at the start of the next buffer).
   void Reset() { *this = RequestFramer(limits_); }
 
-  // True once some byte of a request was seen and its header block is not whole yet.
-  bool InHeader(std::string_view buffer) const { return phase_ == Phase::kHeader && !buffer.empty(); }
+  // True while the header block is not whole yet.
+  bool InHeader() const { return phase_ == Phase::kHeader; }
 
  private:
   enum class Phase { kHeader, kLengthBody, kChunkSize, kChunkData, kChunkDataEnd, kTrailer, kDone };

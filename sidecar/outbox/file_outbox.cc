@@ -262,16 +262,17 @@ void FileOutbox::ProcessBatch(std::vector<AppendRequest*>& batch) {
         for (Topic* t : staged_topics_) touch(t);
         continue;
       }
-      status = request->topic->log->Stage(request->records, &request->offsets);
-      if (!status.ok()) break;
-      if (!request->stage_only) {
-        touch(request->topic);
-      } else {
+      if (request->stage_only) {
+        // Its reservation moves to the topic and is released when the topic is written.
         request->topic->staged_reserved += request->bytes;
         if (std::find(staged_topics_.begin(), staged_topics_.end(), request->topic) == staged_topics_.end()) {
           staged_topics_.push_back(request->topic);
         }
+      } else {
+        touch(request->topic);
       }
+      status = request->topic->log->Stage(request->records, &request->offsets);
+      if (!status.ok()) break;
     }
     const bool sync = options_.sync_policy == SyncPolicy::kEveryBatch;
     for (size_t i = 0; status.ok() && i < touched.size(); ++i) {
@@ -296,8 +297,9 @@ void FileOutbox::ProcessBatch(std::vector<AppendRequest*>& batch) {
     disk_bytes_.fetch_add(written);
     reserved_bytes_ -= released;
     for (AppendRequest* request : batch) {
-      // A staged request keeps its reservation until its records are written.
-      if (!request->stage_only || !status.ok()) reserved_bytes_ -= request->bytes;
+      // A staged request's reservation went to its topic's (above). After a fatal error the
+      // reservations of requests never reached stay: every later append fails before the quota.
+      if (!request->stage_only) reserved_bytes_ -= request->bytes;
       if (!failed_.ok()) request->status = failed_;
     }
   }
