@@ -4,45 +4,17 @@
 #include <cstring>
 #include <optional>
 
+#include "common/http/http_text.h"
+
 namespace zroute {
 namespace {
 
 constexpr size_t kMaxChunkLine = 1024;  // a chunk-size line: hex size and extensions
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-std::string_view TrimSpace(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// Decimal digits only, at most 18 of them (no sign, no list, no overflow).
-std::optional<uint64_t> ParseLength(std::string_view s) {
-  if (s.empty() || s.size() > 18) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return v;
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using http_text::EqualsIgnoreCase;
+using http_text::HexDigit;
+using http_text::ParseLength;
+using http_text::TrimSpace;
 
 }  // namespace
 
