@@ -18,6 +18,13 @@ Status Sidecar::Start() {
     return Status::InvalidArgument("--link-window must be between 1 and " + std::to_string(kMaxLinkWindow) + ", not " +
                                    std::to_string(config_.link_window));
   }
+  if (config_.delivery_mode != "loop" && config_.delivery_mode != "threads") {
+    return Status::InvalidArgument("--delivery must be 'loop' or 'threads', not '" + config_.delivery_mode + "'");
+  }
+  if (config_.max_deliveries < 1 || config_.max_deliveries > 4096) {
+    return Status::InvalidArgument("--max-deliveries must be between 1 and 4096, not " +
+                                   std::to_string(config_.max_deliveries));
+  }
   if (!config_.operator_public_key.empty()) {
     if (!security::IsValidCurveKey(config_.operator_public_key)) {
       return Status::InvalidArgument("the operator's public key is not 40 characters of Z85");

@@ -60,7 +60,10 @@ struct SidecarConfig {
   std::string http_server = "loop";
   int http_threads = 64;  // "threads" only: each kept-alive app connection holds one while open
   int http_max_connections = 1024;  // "loop" only: more wait in the accept queue
-  int delivery_threads = 16;
+  // How deliveries to the app run (sidecar/delivery/delivery_pool.h). "loop": one thread drives
+  // them all on keep-alive connections (epoll); "threads": a thread per delivery under way.
+  std::string delivery_mode = "loop";
+  int max_deliveries = 16;  // deliveries to the app under way at once (connections, or threads)
   // Credit granted to each publisher link: how many of one publisher sidecar's events may be on
   // their way or waiting here at once (beyond 2x, they are NACKed OVERLOADED). Bounds this
   // sidecar's memory per publisher; too small a window idles a batched pipeline.

@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
   flags.Int("fail-status", &fail_status, "status for --fail-every (503 comes with Retry-After: 0)");
   flags.String("reject-type", &reject_type, "answer 400 to events of this ce-type");
   flags.Int("work-ms", &work_ms, "milliseconds of simulated work per event");
-  flags.Int("threads", &threads, "HTTP worker threads (must exceed the sidecar's --delivery-threads)");
+  flags.Int("threads", &threads, "HTTP worker threads (must exceed the sidecar's --max-deliveries)");
   flags.String("journal", &journal, "append received events here and reload them at start");
   flags.Bool("keep-attributes", &keep_attributes, "keep every event's ce-* headers for GET /events");
   std::string token_file;

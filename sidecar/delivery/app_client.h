@@ -2,7 +2,9 @@
 //
 // Response contract: 2xx delivered; 429 and 503 retried honouring Retry-After; 408, 409, other
 // 5xx and connection errors retried with the subscription's backoff; any other status is final
-// (dead letter). One AppClient per delivery thread (an HTTP client is not thread-safe).
+// (dead letter). AppClient is the blocking client, one per delivery thread under
+// --delivery=threads (an HTTP client is not thread-safe); AsyncAppClient (async_app_client.h)
+// sends the same requests from an event loop.
 // A batch (DeliverBatch) is one application/cloudevents-batch+json POST; its answer holds for
 // every event in it.
 #pragma once
@@ -11,6 +13,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/cloudevents/cloud_event.h"
@@ -42,6 +46,22 @@ struct DeliveryMetadata {
   int attempt = 1;           // 1 for the first try
 };
 
+// One delivery's HTTP request to the app, before it is written to a connection.
+struct DeliveryRequest {
+  std::string content_type;
+  std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type and length
+  std::string body;
+};
+
+// A binary-mode request for one event. Tracing: the delivery is a hop of its own, so the event's
+// traceparent (extension and header) becomes a child span of the one the publisher stored.
+DeliveryRequest BuildDeliveryRequest(const CloudEvent& event, const DeliveryMetadata& metadata);
+// One application/cloudevents-batch+json request for the events (REQUIRES: not empty), in order,
+// each with its own child span in its traceparent extension.
+DeliveryRequest BuildBatchRequest(const std::vector<const CloudEvent*>& events, const DeliveryMetadata& metadata);
+// What the app's answer means (response contract above); `retry_after` is its Retry-After value.
+DeliveryResult ResultOfResponse(int status, std::string_view body, std::string_view retry_after);
+
 class AppClient {
  public:
   // A non-empty `bearer_token` is sent as "Authorization: Bearer <token>" with every delivery.
@@ -53,6 +73,8 @@ class AppClient {
   // child span in its traceparent extension.
   DeliveryResult DeliverBatch(const std::string& route, const std::vector<const CloudEvent*>& events,
                               std::chrono::milliseconds timeout, const DeliveryMetadata& metadata = {});
+  // POSTs a request built by BuildDeliveryRequest or BuildBatchRequest.
+  DeliveryResult Post(const std::string& route, const DeliveryRequest& request, std::chrono::milliseconds timeout);
 
  private:
   std::unique_ptr<LeanHttpClient> client_;

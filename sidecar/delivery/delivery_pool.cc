@@ -5,8 +5,14 @@
 #include "common/util/backoff.h"
 #include "common/util/logging.h"
 #include "common/util/thread_name.h"
+#include "sidecar/delivery/async_app_client.h"
 
 namespace zroute {
+namespace {
+// The pool whose event loop runs on this thread: its own wake-ups need no eventfd write (the loop
+// looks at the queues again before it waits).
+thread_local const DeliveryPool* current_loop = nullptr;
+}  // namespace
 
 DeliveryPool::DeliveryPool(const SidecarConfig& config, Clock& clock, SidecarMetrics& metrics,
                            DeadLetterFn dead_letter, CompletionFn on_complete)
@@ -16,7 +22,11 @@ DeliveryPool::DeliveryPool(const SidecarConfig& config, Clock& clock, SidecarMet
 DeliveryPool::~DeliveryPool() { Drain(clock_.Now()); }
 
 void DeliveryPool::Start() {
-  for (int i = 0; i < config_.delivery_threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  if (loop_mode()) {
+    workers_.emplace_back([this] { EventLoop(); });
+    return;
+  }
+  for (int i = 0; i < config_.max_deliveries; ++i) workers_.emplace_back([this] { WorkerLoop(); });
 }
 
 void DeliveryPool::Submit(DeliveryTask task) {
@@ -64,6 +74,7 @@ size_t DeliveryPool::AdmitLocked(const std::string& subscription) {
 }
 
 int DeliveryPool::WakeWorkersLocked(size_t jobs) {
+  if (loop_mode()) return 1;  // the Wakeup coalesces: one write while the loop has not looked
   // Every wake-up is a context switch, the dominant cost per event on a small machine; idle
   // workers that would find nothing to do stay asleep.
   if (wakes_pending_ < idle_ && static_cast<size_t>(wakes_pending_) < jobs) {
@@ -74,6 +85,10 @@ int DeliveryPool::WakeWorkersLocked(size_t jobs) {
 }
 
 void DeliveryPool::NotifyWorkers(int n) {
+  if (loop_mode()) {
+    if (n > 0 && current_loop != this) wakeup_.Notify();
+    return;
+  }
   // Outside mu_: a worker notified while the notifier still holds mu_ wakes only to block on it
   // (a futex call on each side and another context switch per event, seen in strace).
   for (int i = 0; i < n; ++i) cv_.notify_one();
@@ -114,6 +129,22 @@ DeliveryPool::Job* DeliveryPool::TakeJobLocked(MonoTime now) {
   return job;
 }
 
+bool DeliveryPool::NeedsAttempt(const Job& job) {
+  const DeliveryTask* lead = job.tasks.front();  // every task of a job has the same attempts and result
+  return lead->last.outcome != DeliveryOutcome::kFinal || lead->attempts == 0;
+}
+
+DeliveryRequest DeliveryPool::RequestFor(Job* job) {
+  const DeliveryTask* lead = job->tasks.front();
+  job->started = clock_.Now();
+  DeliveryMetadata metadata{lead->topic, lead->subscription, lead->attempts + 1};
+  if (job->tasks.size() == 1) return BuildDeliveryRequest(lead->event, metadata);
+  std::vector<const CloudEvent*> events;
+  events.reserve(job->tasks.size());
+  for (const DeliveryTask* t : job->tasks) events.push_back(&t->event);
+  return BuildBatchRequest(events, metadata);
+}
+
 void DeliveryPool::WorkerLoop() {
   SetCurrentThreadName("zr-deliver");
   AppClient client(config_.app_host, config_.app_port, config_.delivery_token);
@@ -127,7 +158,14 @@ void DeliveryPool::WorkerLoop() {
       const int wake = !ready_.empty() && wakes_pending_ == 0 ? WakeWorkersLocked(1) : 0;
       lock.unlock();
       NotifyWorkers(wake);
-      Run(job, client);
+      if (NeedsAttempt(*job)) {
+        const std::string route = job->tasks.front()->sub->spec.route;
+        const auto timeout = job->tasks.front()->sub->spec.delivery.attempt_timeout;
+        DeliveryResult result = client.Post(route, RequestFor(job), timeout);
+        Settle(job, &result);
+      } else {
+        Settle(job, nullptr);
+      }
       lock.lock();
       running_ -= n;
       if (stopping_) cv_.notify_all();  // Drain waits for running_ to reach zero
@@ -145,7 +183,51 @@ void DeliveryPool::WorkerLoop() {
   }
 }
 
-void DeliveryPool::Run(Job* job, AppClient& client) {
+void DeliveryPool::EventLoop() {
+  SetCurrentThreadName("zr-deliver");
+  current_loop = this;
+  AsyncAppClient app(config_.app_host, config_.app_port, config_.delivery_token, clock_, &wakeup_);
+  if (!app.ok()) ZR_LOG(kError, "delivery", "no epoll instance: every delivery fails until restart", {});
+  const size_t max_running = static_cast<size_t>(std::max(1, config_.max_deliveries));
+  std::vector<Job*> taken;
+  auto settle = [this](Job* job, const DeliveryResult* result) {
+    const size_t n = job->tasks.size();
+    Settle(job, result);
+    std::lock_guard<std::mutex> lock(mu_);
+    running_ -= n;
+    if (stopping_) cv_.notify_all();  // Drain waits for running_ to reach zero
+  };
+  while (true) {
+    std::chrono::milliseconds timeout(-1);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const MonoTime now = clock_.Now();
+      while (app.running() + taken.size() < max_running) {
+        Job* job = TakeJobLocked(now);
+        if (job == nullptr) break;
+        running_ += job->tasks.size();
+        taken.push_back(job);
+      }
+      if (stopping_ && taken.empty() && app.running() == 0) return;
+      if (!delayed_.empty()) {
+        timeout = std::chrono::ceil<std::chrono::milliseconds>(std::max(Duration::zero(), delayed_.top()->due - now));
+      }
+    }
+    for (Job* job : taken) {
+      if (NeedsAttempt(*job)) {
+        const Subscription& sub = *job->tasks.front()->sub;
+        app.Begin(sub.spec.route, RequestFor(job), sub.spec.delivery.attempt_timeout, job);
+      } else {
+        settle(job, nullptr);
+        timeout = std::chrono::milliseconds(0);  // it may have queued work or a timer: look again
+      }
+    }
+    taken.clear();
+    for (AsyncAppClient::Finished& done : app.Wait(timeout)) settle(static_cast<Job*>(done.tag), &done.result);
+  }
+}
+
+void DeliveryPool::Settle(Job* job, const DeliveryResult* result) {
   std::vector<DeliveryTask*>& tasks = job->tasks;
   DeliveryTask* lead = tasks.front();  // every task of the job has the same attempts and result
   // Copies: a finished task (the lead included) is deleted while the job goes on.
@@ -156,26 +238,15 @@ void DeliveryPool::Run(Job* job, AppClient& client) {
     delete job;
   };
   bool exhausted_or_final = false;
-  if (lead->last.outcome != DeliveryOutcome::kFinal || lead->attempts == 0) {
+  if (result != nullptr) {
     const int attempt = lead->attempts + 1;
-    MonoTime start = clock_.Now();
-    DeliveryResult result;
-    DeliveryMetadata metadata{lead->topic, subscription, attempt};
-    if (tasks.size() == 1) {
-      result = client.Deliver(lead->sub->spec.route, lead->event, policy.attempt_timeout, metadata);
-    } else {
-      std::vector<const CloudEvent*> events;
-      events.reserve(tasks.size());
-      for (DeliveryTask* t : tasks) events.push_back(&t->event);
-      result = client.DeliverBatch(lead->sub->spec.route, events, policy.attempt_timeout, metadata);
-    }
     for (DeliveryTask* t : tasks) {
       t->attempts = attempt;
-      t->last = result;
+      t->last = *result;
     }
     metrics_.delivery_latency.With({subscription}, LatencyBuckets())
-        .Observe(std::chrono::duration<double>(clock_.Now() - start).count());
-    if (result.outcome == DeliveryOutcome::kDelivered) {
+        .Observe(std::chrono::duration<double>(clock_.Now() - job->started).count());
+    if (result->outcome == DeliveryOutcome::kDelivered) {
       metrics_.delivered.With({subscription}).Increment(static_cast<double>(tasks.size()));
       finish_all(Completion::kAcked);
       return;
@@ -186,11 +257,11 @@ void DeliveryPool::Run(Job* job, AppClient& client) {
     if (shutting_down_.load()) {
       ZR_LOG(kInfo, "delivery", "delivery failed while draining; handing back",
              {{"subscription", subscription}, {"id", lead->event.id}, {"events", tasks.size()},
-              {"error", result.error}});
+              {"error", result->error}});
       finish_all(Completion::kHandedBack);
       return;
     }
-    exhausted_or_final = result.outcome == DeliveryOutcome::kFinal || attempt >= policy.max_attempts;
+    exhausted_or_final = result->outcome == DeliveryOutcome::kFinal || attempt >= policy.max_attempts;
   } else {
     exhausted_or_final = true;  // a dead-letter publish that failed earlier, tried again
   }
@@ -314,6 +385,7 @@ void DeliveryPool::Drain(MonoTime deadline) {
     delayed_tasks_ = 0;
     cv_.notify_all();
   }
+  if (loop_mode()) wakeup_.Notify();  // the loop looks at stopping_
   for (auto* t : handed_back) Finish(t, Completion::kHandedBack);
   {
     std::unique_lock<std::mutex> lock(mu_);
@@ -329,6 +401,7 @@ void DeliveryPool::Drain(MonoTime deadline) {
     }
     cv_.notify_all();
   }
+  if (loop_mode()) wakeup_.Notify();
   for (auto& w : workers_) w.join();
   workers_.clear();
 }

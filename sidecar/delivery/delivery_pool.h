@@ -1,6 +1,13 @@
-// DeliveryPool: the consuming side's worker threads that POST events to the local app.
+// DeliveryPool: the consuming side's deliveries of events to the local app: what goes next, how
+// many at once, retries, dead letters and the drain.
 //
-// Each task is one event for one subscription. A worker delivers it; a retryable failure puts it
+// Two ways to run the deliveries (SidecarConfig::delivery_mode):
+//   "loop" (default): one thread, `zr-deliver`, drives every delivery under way on its own
+//     keep-alive connection (AsyncAppClient, epoll): a round of answers costs one wake-up.
+//   "threads": a thread per delivery under way, each blocking on the app's answer (AppClient).
+// Either way at most `max_deliveries` run at once, and everything below holds for both.
+//
+// Each task is one event for one subscription. A delivery takes it; a retryable failure puts it
 // back on a timer (the subscription's backoff, or the app's Retry-After); exhausted or final
 // failures go to the dead-letter publisher; then the task completes and the link thread acks it.
 // Nothing is dropped: when the subscription names no dead-letter topic, an exhausted or refused
@@ -14,7 +21,8 @@
 // attempt for all of its events: retried as a whole, with one attempt count; when it is exhausted
 // or refused, each event is dead-lettered on its own. Per-key order holds because a publisher
 // has at most one event of a key in flight to this replica (the dispatcher's claim).
-// Threads: Submit and Drain from any thread; completions are reported from worker threads.
+// Threads: Submit and Drain from any thread; completions and dead-letter publishes run on the
+// delivering thread(s).
 #pragma once
 
 #include <atomic>
@@ -32,6 +40,7 @@
 #include "common/cloudevents/cloud_event.h"
 #include "common/routing/routing_table.h"
 #include "common/util/clock.h"
+#include "common/util/wakeup.h"
 #include "sidecar/delivery/app_client.h"
 #include "sidecar/sidecar_config.h"
 #include "sidecar/sidecar_metrics.h"
@@ -86,14 +95,22 @@ class DeliveryPool {
   struct Job {
     std::vector<DeliveryTask*> tasks;
     MonoTime due{};
+    MonoTime started{};  // of the attempt under way
   };
   struct DueLater {
     bool operator()(const Job* a, const Job* b) const { return a->due > b->due; }
   };
 
-  void WorkerLoop();
+  void WorkerLoop();  // "threads": one of max_deliveries
+  void EventLoop();   // "loop": the one thread
   Job* TakeJobLocked(MonoTime now);
-  void Run(Job* job, AppClient& client);
+  // False for a job whose events only wait for their dead-letter publish to be tried again.
+  static bool NeedsAttempt(const Job& job);
+  // The attempt's HTTP request; sets job->started.
+  DeliveryRequest RequestFor(Job* job);
+  // Everything after an attempt (`result`; null when NeedsAttempt was false): acks, retry timers,
+  // dead letters. The job is finished, requeued or deleted. REQUIRES: mu_ not held.
+  void Settle(Job* job, const DeliveryResult* result);
   // Queues the job to run again after `delay`. When the pool is stopping, hands its tasks back
   // and deletes it instead, and returns false. REQUIRES: mu_ not held.
   bool Requeue(Job* job, std::chrono::milliseconds delay);
@@ -108,6 +125,7 @@ class DeliveryPool {
   // one per task. `jobs`: how many workers the new work can keep busy.
   int WakeWorkersLocked(size_t jobs);
   void NotifyWorkers(int n);  // REQUIRES: mu_ not held
+  bool loop_mode() const { return config_.delivery_mode != "threads"; }
 
   const SidecarConfig& config_;
   Clock& clock_;
@@ -128,7 +146,8 @@ class DeliveryPool {
   int idle_ = 0;           // workers waiting on cv_
   int wakes_pending_ = 0;  // notified, not yet awake (a bound on extra notifications, not exact)
   std::mt19937_64 rng_{std::random_device{}()};
-  std::vector<std::thread> workers_;
+  std::vector<std::thread> workers_;  // the loop's one thread, or the workers
+  Wakeup wakeup_;                      // "loop": wakes the thread for new work or the drain
 };
 
 }  // namespace zroute

@@ -105,7 +105,7 @@ SidecarConfig SidecarFor(const std::string& app, int app_port, const std::string
   c.data_port = 0;
   c.operator_endpoint = operator_endpoint;
   c.heartbeat_interval = milliseconds(50);
-  c.delivery_threads = 4;
+  c.max_deliveries = 4;
   c.link_window = 3;  // so that most of the backlog waits in the publisher's outbox
   c.drain_timeout = milliseconds(500);
   return c;

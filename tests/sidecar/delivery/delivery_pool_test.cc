@@ -33,12 +33,14 @@ struct Finished {
   int attempts;
 };
 
-class DeliveryPoolTest : public ::testing::Test {
+// Every case runs against both ways of delivering (SidecarConfig::delivery_mode).
+class DeliveryPoolTest : public ::testing::TestWithParam<std::string> {
  protected:
   DeliveryPoolTest() {
     config_.app_host = "127.0.0.1";
     config_.app_port = app_.port();
-    config_.delivery_threads = 4;
+    config_.delivery_mode = GetParam();
+    config_.max_deliveries = 4;
     policy_.initial_delay = milliseconds(1);
     policy_.max_delay = milliseconds(2);
     policy_.attempt_timeout = milliseconds(5000);
@@ -152,7 +154,7 @@ class DeliveryPoolTest : public ::testing::Test {
     }
     return out;
   }
-  // With one delivery thread: the first event's POST is held until `rest` are in line behind it.
+  // With one delivery at a time: the first event's POST is held until `rest` are in line behind it.
   void HoldFirstThenSubmit(const std::vector<std::string>& rest) {
     app_.CloseGate();
     Submit("a");
@@ -187,7 +189,7 @@ class DeliveryPoolTest : public ::testing::Test {
   std::unique_ptr<DeliveryPool> pool_;  // last: drained before the rest goes
 };
 
-TEST_F(DeliveryPoolTest, DeliveredEventsAreAcked) {
+TEST_P(DeliveryPoolTest, DeliveredEventsAreAcked) {
   StartPool();
   for (const char* id : {"a", "b", "c"}) Submit(id);
   ASSERT_TRUE(WaitFinished(3));
@@ -201,7 +203,7 @@ TEST_F(DeliveryPoolTest, DeliveredEventsAreAcked) {
   EXPECT_TRUE(dead_letters().empty());
 }
 
-TEST_F(DeliveryPoolTest, RetriesFollowTheSubscriptionsBackoff) {
+TEST_P(DeliveryPoolTest, RetriesFollowTheSubscriptionsBackoff) {
   policy_.backoff = BackoffPolicy::kExponential;
   policy_.initial_delay = milliseconds(40);
   policy_.max_delay = milliseconds(1000);
@@ -221,7 +223,7 @@ TEST_F(DeliveryPoolTest, RetriesFollowTheSubscriptionsBackoff) {
   EXPECT_EQ(metrics_.delivery_failed.With({kSub}).Value(), 3);
 }
 
-TEST_F(DeliveryPoolTest, LinearBackoffGrowsByTheInitialDelay) {
+TEST_P(DeliveryPoolTest, LinearBackoffGrowsByTheInitialDelay) {
   policy_.backoff = BackoffPolicy::kLinear;
   policy_.initial_delay = milliseconds(60);
   policy_.max_delay = milliseconds(1000);
@@ -235,7 +237,7 @@ TEST_F(DeliveryPoolTest, LinearBackoffGrowsByTheInitialDelay) {
   EXPECT_GE(gaps[1], milliseconds(60));
 }
 
-TEST_F(DeliveryPoolTest, RetryAfterReplacesTheBackoff) {
+TEST_P(DeliveryPoolTest, RetryAfterReplacesTheBackoff) {
   policy_.initial_delay = std::chrono::hours(1);  // the backoff alone would never retry in time
   policy_.max_delay = std::chrono::hours(1);
   FailFirst(1, 503, "0");
@@ -246,7 +248,7 @@ TEST_F(DeliveryPoolTest, RetryAfterReplacesTheBackoff) {
   EXPECT_EQ(app_.received().size(), 2u);
 }
 
-TEST_F(DeliveryPoolTest, RetryAfterSecondsDelayTheRetry) {
+TEST_P(DeliveryPoolTest, RetryAfterSecondsDelayTheRetry) {
   FailFirst(1, 429, "1");
   StartPool();
   Submit("a");
@@ -256,7 +258,7 @@ TEST_F(DeliveryPoolTest, RetryAfterSecondsDelayTheRetry) {
   EXPECT_GE(gaps[0], milliseconds(1000)) << "the backoff alone would have retried after ~1 ms";
 }
 
-TEST_F(DeliveryPoolTest, ExhaustedAttemptsGoToTheDeadLetterTopic) {
+TEST_P(DeliveryPoolTest, ExhaustedAttemptsGoToTheDeadLetterTopic) {
   policy_.max_attempts = 3;
   app_.AnswerWith(500, "", "always broken");
   StartPool();
@@ -273,7 +275,7 @@ TEST_F(DeliveryPoolTest, ExhaustedAttemptsGoToTheDeadLetterTopic) {
   EXPECT_EQ(metrics_.dead_lettered.With({kSub}).Value(), 1);
 }
 
-TEST_F(DeliveryPoolTest, NonRetryableClientErrorGoesStraightToTheDeadLetterTopic) {
+TEST_P(DeliveryPoolTest, NonRetryableClientErrorGoesStraightToTheDeadLetterTopic) {
   policy_.max_attempts = 10;
   app_.AnswerWith(422);
   StartPool();
@@ -287,7 +289,7 @@ TEST_F(DeliveryPoolTest, NonRetryableClientErrorGoesStraightToTheDeadLetterTopic
   EXPECT_EQ(dead[0].last.outcome, DeliveryOutcome::kFinal);
 }
 
-TEST_F(DeliveryPoolTest, FailedDeadLetterPublishIsRetriedWithoutCallingTheAppAgain) {
+TEST_P(DeliveryPoolTest, FailedDeadLetterPublishIsRetriedWithoutCallingTheAppAgain) {
   policy_.max_delay = milliseconds(20);
   dead_letter_results_ = {Status::Unavailable("outbox full"), Status::NotFound("unknown topic")};
   app_.AnswerWith(404);
@@ -299,7 +301,7 @@ TEST_F(DeliveryPoolTest, FailedDeadLetterPublishIsRetriedWithoutCallingTheAppAga
   EXPECT_EQ(app_.received().size(), 1u);
 }
 
-TEST_F(DeliveryPoolTest, WithoutADeadLetterTopicExhaustedEventIsDeliveredAgainEveryMaxDelay) {
+TEST_P(DeliveryPoolTest, WithoutADeadLetterTopicExhaustedEventIsDeliveredAgainEveryMaxDelay) {
   policy_.max_attempts = 2;
   policy_.max_delay = milliseconds(50);
   dead_letter_results_.assign(10, Status::FailedPrecondition("subscription names no dead-letter topic"));
@@ -318,7 +320,7 @@ TEST_F(DeliveryPoolTest, WithoutADeadLetterTopicExhaustedEventIsDeliveredAgainEv
   for (size_t i = 1; i < gaps.size(); ++i) EXPECT_GE(gaps[i], milliseconds(50)) << "gap " << i;
 }
 
-TEST_F(DeliveryPoolTest, WithoutADeadLetterTopicRefusedEventIsDeliveredAgain) {
+TEST_P(DeliveryPoolTest, WithoutADeadLetterTopicRefusedEventIsDeliveredAgain) {
   policy_.max_delay = milliseconds(20);
   dead_letter_results_.assign(10, Status::FailedPrecondition("subscription names no dead-letter topic"));
   FailFirst(2, 422);
@@ -330,7 +332,7 @@ TEST_F(DeliveryPoolTest, WithoutADeadLetterTopicRefusedEventIsDeliveredAgain) {
   EXPECT_EQ(metrics_.dead_lettered.With({kSub}).Value(), 0);
 }
 
-TEST_F(DeliveryPoolTest, DeadLetterTopicNamedLaterReleasesTheStuckEvent) {
+TEST_P(DeliveryPoolTest, DeadLetterTopicNamedLaterReleasesTheStuckEvent) {
   policy_.max_attempts = 1;
   policy_.max_delay = milliseconds(10);
   dead_letter_results_ = {Status::FailedPrecondition("none"), Status::FailedPrecondition("none"), Status::OK()};
@@ -345,8 +347,8 @@ TEST_F(DeliveryPoolTest, DeadLetterTopicNamedLaterReleasesTheStuckEvent) {
   EXPECT_EQ(metrics_.dead_lettered.With({kSub}).Value(), 1);
 }
 
-TEST_F(DeliveryPoolTest, BatchWithoutADeadLetterTopicIsDeliveredAgainAsABatch) {
-  config_.delivery_threads = 1;
+TEST_P(DeliveryPoolTest, BatchWithoutADeadLetterTopicIsDeliveredAgainAsABatch) {
+  config_.max_deliveries = 1;
   policy_.batch_max_events = 10;
   policy_.max_attempts = 1;
   policy_.max_delay = milliseconds(10);
@@ -364,7 +366,7 @@ TEST_F(DeliveryPoolTest, BatchWithoutADeadLetterTopicIsDeliveredAgainAsABatch) {
   EXPECT_EQ(metrics_.dead_lettered.With({kSub}).Value(), 0);
 }
 
-TEST_F(DeliveryPoolTest, MaxInFlightLimitsConcurrentDeliveriesOfASubscription) {
+TEST_P(DeliveryPoolTest, MaxInFlightLimitsConcurrentDeliveriesOfASubscription) {
   policy_.max_in_flight = 2;
   app_.CloseGate();
   StartPool();
@@ -378,7 +380,7 @@ TEST_F(DeliveryPoolTest, MaxInFlightLimitsConcurrentDeliveriesOfASubscription) {
   EXPECT_EQ(app_.received().size(), 6u);
 }
 
-TEST_F(DeliveryPoolTest, EventWaitingToRetryHoldsItsSlot) {
+TEST_P(DeliveryPoolTest, EventWaitingToRetryHoldsItsSlot) {
   policy_.max_in_flight = 1;
   FailFirst(1, 503, "1");
   StartPool();
@@ -391,7 +393,7 @@ TEST_F(DeliveryPoolTest, EventWaitingToRetryHoldsItsSlot) {
   EXPECT_THAT(order, ElementsAre("first", "first", "second"));
 }
 
-TEST_F(DeliveryPoolTest, SlowSubscriptionDoesNotHoldBackAnother) {
+TEST_P(DeliveryPoolTest, SlowSubscriptionDoesNotHoldBackAnother) {
   policy_.max_in_flight = 1;
   app_.SetResponder([](const TestApp::Received& r, httplib::Response& res) {
     res.status = r.path == "/billing" ? 503 : 200;
@@ -408,7 +410,7 @@ TEST_F(DeliveryPoolTest, SlowSubscriptionDoesNotHoldBackAnother) {
   EXPECT_TRUE(Eventually([&] { return pool_->InProgress() == 3u; })) << pool_->InProgress();
 }
 
-TEST_F(DeliveryPoolTest, DrainHandsBackWhatIsWaitingOrParked) {
+TEST_P(DeliveryPoolTest, DrainHandsBackWhatIsWaitingOrParked) {
   policy_.max_in_flight = 1;
   app_.AnswerWith(503, "3600");
   StartPool();
@@ -423,7 +425,7 @@ TEST_F(DeliveryPoolTest, DrainHandsBackWhatIsWaitingOrParked) {
   EXPECT_TRUE(dead_letters().empty()) << "handing back is not giving up";
 }
 
-TEST_F(DeliveryPoolTest, DrainLetsRunningDeliveriesFinish) {
+TEST_P(DeliveryPoolTest, DrainLetsRunningDeliveriesFinish) {
   policy_.max_in_flight = 1;
   app_.CloseGate();
   StartPool();
@@ -441,7 +443,7 @@ TEST_F(DeliveryPoolTest, DrainLetsRunningDeliveriesFinish) {
   EXPECT_EQ(finished()[1].completion, Completion::kAcked);
 }
 
-TEST_F(DeliveryPoolTest, FailureWhileDrainingIsHandedBackNotRetried) {
+TEST_P(DeliveryPoolTest, FailureWhileDrainingIsHandedBackNotRetried) {
   // Whether the failure lands just before or after Drain starts, the retry must not happen here.
   policy_.initial_delay = std::chrono::hours(1);
   policy_.max_delay = std::chrono::hours(1);
@@ -458,8 +460,8 @@ TEST_F(DeliveryPoolTest, FailureWhileDrainingIsHandedBackNotRetried) {
   EXPECT_EQ(app_.received().size(), 1u);
 }
 
-TEST_F(DeliveryPoolTest, DrainDeadlineHandsBackWhatHasNotStarted) {
-  config_.delivery_threads = 1;
+TEST_P(DeliveryPoolTest, DrainDeadlineHandsBackWhatHasNotStarted) {
+  config_.max_deliveries = 1;
   app_.CloseGate();
   StartPool();
   for (const char* id : {"a", "b", "c"}) Submit(id);
@@ -474,7 +476,7 @@ TEST_F(DeliveryPoolTest, DrainDeadlineHandsBackWhatHasNotStarted) {
   EXPECT_EQ(finished()[2].completion, Completion::kAcked);
 }
 
-TEST_F(DeliveryPoolTest, SubmitAfterDrainIsHandedBack) {
+TEST_P(DeliveryPoolTest, SubmitAfterDrainIsHandedBack) {
   StartPool();
   pool_->Drain(RealClock().Now());
   Submit("late");
@@ -484,7 +486,7 @@ TEST_F(DeliveryPoolTest, SubmitAfterDrainIsHandedBack) {
   pool_->Drain(RealClock().Now());  // idempotent
 }
 
-TEST_F(DeliveryPoolTest, SubmitAllDeliversEverySubscriptionsTasksInOrder) {
+TEST_P(DeliveryPoolTest, SubmitAllDeliversEverySubscriptionsTasksInOrder) {
   policy_.max_in_flight = 1;  // billing's events one at a time, so the app sees their order
   StartPool();
   std::vector<DeliveryTask> tasks;
@@ -502,10 +504,10 @@ TEST_F(DeliveryPoolTest, SubmitAllDeliversEverySubscriptionsTasksInOrder) {
   for (const auto& f : finished()) EXPECT_EQ(f.completion, Completion::kAcked) << f.event_id;
 }
 
-TEST_F(DeliveryPoolTest, SubmitAllToABatchedSubscriptionIsOneRequest) {
+TEST_P(DeliveryPoolTest, SubmitAllToABatchedSubscriptionIsOneRequest) {
   // The tasks go in line under one lock, so the worker that wakes finds all of them: one POST.
   // (Submitted one by one, the first could leave alone.)
-  config_.delivery_threads = 1;
+  config_.max_deliveries = 1;
   policy_.batch_max_events = 10;
   StartPool();
   std::vector<DeliveryTask> tasks;
@@ -515,7 +517,7 @@ TEST_F(DeliveryPoolTest, SubmitAllToABatchedSubscriptionIsOneRequest) {
   EXPECT_THAT(Requests(), ElementsAre(ElementsAre("a", "b", "c", "d")));
 }
 
-TEST_F(DeliveryPoolTest, SubmitAllAfterDrainHandsEveryTaskBack) {
+TEST_P(DeliveryPoolTest, SubmitAllAfterDrainHandsEveryTaskBack) {
   StartPool();
   pool_->Drain(RealClock().Now());
   std::vector<DeliveryTask> tasks;
@@ -526,8 +528,8 @@ TEST_F(DeliveryPoolTest, SubmitAllAfterDrainHandsEveryTaskBack) {
   EXPECT_TRUE(app_.received().empty());
 }
 
-TEST_F(DeliveryPoolTest, BatchedSubscriptionPostsWaitingEventsInOneRequest) {
-  config_.delivery_threads = 1;
+TEST_P(DeliveryPoolTest, BatchedSubscriptionPostsWaitingEventsInOneRequest) {
+  config_.max_deliveries = 1;
   policy_.batch_max_events = 10;
   StartPool();
   HoldFirstThenSubmit({"b", "c", "d", "e"});
@@ -545,8 +547,8 @@ TEST_F(DeliveryPoolTest, BatchedSubscriptionPostsWaitingEventsInOneRequest) {
   EXPECT_EQ(metrics_.delivered.With({kSub}).Value(), 5);
 }
 
-TEST_F(DeliveryPoolTest, BatchHoldsAtMostMaxEvents) {
-  config_.delivery_threads = 1;
+TEST_P(DeliveryPoolTest, BatchHoldsAtMostMaxEvents) {
+  config_.max_deliveries = 1;
   policy_.batch_max_events = 2;
   StartPool();
   HoldFirstThenSubmit({"b", "c", "d", "e", "f"});
@@ -555,8 +557,8 @@ TEST_F(DeliveryPoolTest, BatchHoldsAtMostMaxEvents) {
                                       ElementsAre("f")));
 }
 
-TEST_F(DeliveryPoolTest, BatchTakesOnlyItsOwnSubscription) {
-  config_.delivery_threads = 1;
+TEST_P(DeliveryPoolTest, BatchTakesOnlyItsOwnSubscription) {
+  config_.max_deliveries = 1;
   policy_.batch_max_events = 10;
   other_policy_.batch_max_events = 10;
   StartPool();
@@ -574,16 +576,16 @@ TEST_F(DeliveryPoolTest, BatchTakesOnlyItsOwnSubscription) {
   EXPECT_EQ(app_.received()[2].path, "/audit");
 }
 
-TEST_F(DeliveryPoolTest, UnbatchedSubscriptionPostsOneEventPerRequest) {
-  config_.delivery_threads = 1;
+TEST_P(DeliveryPoolTest, UnbatchedSubscriptionPostsOneEventPerRequest) {
+  config_.max_deliveries = 1;
   StartPool();
   HoldFirstThenSubmit({"b", "c"});
   ASSERT_TRUE(WaitFinished(3));
   EXPECT_THAT(Requests(), ElementsAre(ElementsAre("a"), ElementsAre("b"), ElementsAre("c")));
 }
 
-TEST_F(DeliveryPoolTest, FailedBatchIsRetriedAsABatch) {
-  config_.delivery_threads = 1;
+TEST_P(DeliveryPoolTest, FailedBatchIsRetriedAsABatch) {
+  config_.max_deliveries = 1;
   policy_.batch_max_events = 10;
   auto count = std::make_shared<std::atomic<int>>(0);
   app_.SetResponder([count](const TestApp::Received&, httplib::Response& res) {
@@ -601,8 +603,8 @@ TEST_F(DeliveryPoolTest, FailedBatchIsRetriedAsABatch) {
   EXPECT_TRUE(dead_letters().empty());
 }
 
-TEST_F(DeliveryPoolTest, RefusedBatchDeadLettersEachEvent) {
-  config_.delivery_threads = 1;
+TEST_P(DeliveryPoolTest, RefusedBatchDeadLettersEachEvent) {
+  config_.max_deliveries = 1;
   policy_.batch_max_events = 10;
   auto count = std::make_shared<std::atomic<int>>(0);
   app_.SetResponder([count](const TestApp::Received&, httplib::Response& res) {
@@ -625,8 +627,8 @@ TEST_F(DeliveryPoolTest, RefusedBatchDeadLettersEachEvent) {
   EXPECT_EQ(metrics_.dead_lettered.With({kSub}).Value(), 3);
 }
 
-TEST_F(DeliveryPoolTest, ExhaustedBatchDeadLettersEachEvent) {
-  config_.delivery_threads = 1;
+TEST_P(DeliveryPoolTest, ExhaustedBatchDeadLettersEachEvent) {
+  config_.max_deliveries = 1;
   policy_.batch_max_events = 10;
   policy_.max_attempts = 2;
   auto count = std::make_shared<std::atomic<int>>(0);
@@ -646,8 +648,8 @@ TEST_F(DeliveryPoolTest, ExhaustedBatchDeadLettersEachEvent) {
   EXPECT_THAT(dead, ElementsAre("b", "c"));
 }
 
-TEST_F(DeliveryPoolTest, DrainHandsBackABatchWaitingToRetry) {
-  config_.delivery_threads = 1;
+TEST_P(DeliveryPoolTest, DrainHandsBackABatchWaitingToRetry) {
+  config_.max_deliveries = 1;
   policy_.batch_max_events = 10;
   policy_.initial_delay = milliseconds(60000);
   policy_.max_delay = milliseconds(60000);
@@ -666,6 +668,9 @@ TEST_F(DeliveryPoolTest, DrainHandsBackABatchWaitingToRetry) {
   }
   EXPECT_EQ(pool_->InProgress(), 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, DeliveryPoolTest, ::testing::Values("loop", "threads"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
 }  // namespace zroute
