@@ -7,7 +7,7 @@
 namespace zroute {
 namespace {
 
-Status StartWithLinkWindow(uint32_t window) {
+SidecarConfig BaseConfig() {
   SidecarConfig config;
   config.app_id = "billing";
   config.pod = "billing-0";
@@ -16,10 +16,19 @@ Status StartWithLinkWindow(uint32_t window) {
   config.data_port = 0;
   config.metrics_port = -1;
   config.drain_timeout = std::chrono::milliseconds(100);
-  config.link_window = window;
+  return config;
+}
+
+Status StartWith(const SidecarConfig& config) {
   SystemClock clock;
   Sidecar sidecar(config, clock);
   return sidecar.Start();
+}
+
+Status StartWithLinkWindow(uint32_t window) {
+  SidecarConfig config = BaseConfig();
+  config.link_window = window;
+  return StartWith(config);
 }
 
 TEST(SidecarStartTest, RefusesALinkWindowOutsideItsRange) {
@@ -34,6 +43,36 @@ TEST(SidecarStartTest, StartsWithTheLinkWindowsAtTheEdgesOfTheRange) {
   for (uint32_t window : {1u, kMaxLinkWindow}) {
     Status s = StartWithLinkWindow(window);
     EXPECT_TRUE(s.ok()) << window << ": " << s.ToString();
+  }
+}
+
+TEST(SidecarStartTest, RefusesAnUnknownDeliveryMode) {
+  SidecarConfig config = BaseConfig();
+  config.delivery_mode = "fibers";
+  Status s = StartWith(config);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("--delivery must be 'loop' or 'threads', not 'fibers'"), std::string::npos) << s.ToString();
+}
+
+TEST(SidecarStartTest, RefusesMaxDeliveriesOutsideItsRange) {
+  for (int n : {0, -1, 4097}) {
+    SidecarConfig config = BaseConfig();
+    config.max_deliveries = n;
+    Status s = StartWith(config);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << n;
+    EXPECT_NE(s.message().find("--max-deliveries must be between 1 and 4096"), std::string::npos) << s.ToString();
+  }
+}
+
+TEST(SidecarStartTest, StartsInEitherDeliveryModeAtTheEdgesOfMaxDeliveries) {
+  for (const char* mode : {"loop", "threads"}) {
+    for (int n : {1, 4096}) {
+      SidecarConfig config = BaseConfig();
+      config.delivery_mode = mode;
+      config.max_deliveries = n;
+      Status s = StartWith(config);
+      EXPECT_TRUE(s.ok()) << mode << " " << n << ": " << s.ToString();
+    }
   }
 }
 
