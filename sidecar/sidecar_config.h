@@ -61,7 +61,9 @@ struct SidecarConfig {
   int http_threads = 64;  // "threads" only: each kept-alive app connection holds one while open
   int http_max_connections = 1024;  // "loop" only: more wait in the accept queue
   // How deliveries to the app run (sidecar/delivery/delivery_pool.h). "loop": one thread drives
-  // them all on keep-alive connections (epoll); "threads": a thread per delivery under way.
+  // them all on keep-alive connections (epoll); "link": the same, driven by the link thread (no
+  // hand-off between the two; dead-letter publishes then hold up the link); "threads": a thread
+  // per delivery under way.
   std::string delivery_mode = "loop";
   int max_deliveries = 16;  // deliveries to the app under way at once (connections, or threads)
   // Credit granted to each publisher link: how many of one publisher sidecar's events may be on

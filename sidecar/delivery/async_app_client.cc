@@ -351,6 +351,14 @@ void AsyncAppClient::Close(Connection* c) {
   // Freed by Wait once this round's events are handled (a later event may still name it).
 }
 
+std::optional<MonoTime> AsyncAppClient::NextDeadline() const {
+  std::optional<MonoTime> next;
+  for (const auto& c : connections_) {
+    if (c->busy && (!next || c->deadline < *next)) next = c->deadline;
+  }
+  return next;
+}
+
 std::vector<AsyncAppClient::Finished> AsyncAppClient::Wait(std::chrono::milliseconds timeout) {
   MonoTime now = clock_.Now();
   if (!finished_.empty()) timeout = std::chrono::milliseconds(0);

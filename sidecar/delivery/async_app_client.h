@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,10 @@ class AsyncAppClient {
   std::vector<Finished> Wait(std::chrono::milliseconds timeout);
 
   size_t running() const { return running_; }
+  // The earliest attempt timeout of the exchanges under way, if any.
+  std::optional<MonoTime> NextDeadline() const;
+  // The epoll instance: readable when Wait has something to do (a driving loop may poll it).
+  int fd() const { return epoll_fd_; }
 
  private:
   struct Connection;

@@ -23,10 +23,18 @@ DeliveryPool::~DeliveryPool() { Drain(clock_.Now()); }
 
 void DeliveryPool::Start() {
   if (loop_mode()) {
+    app_ = std::make_unique<AsyncAppClient>(config_.app_host, config_.app_port, config_.delivery_token, clock_, &wakeup_);
+    if (!app_->ok()) ZR_LOG(kError, "delivery", "no epoll instance: every delivery fails until restart", {});
     workers_.emplace_back([this] { EventLoop(); });
     return;
   }
   for (int i = 0; i < config_.max_deliveries; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+}
+
+void DeliveryPool::StartDriven() {
+  driven_ = true;
+  app_ = std::make_unique<AsyncAppClient>(config_.app_host, config_.app_port, config_.delivery_token, clock_, &wakeup_);
+  if (!app_->ok()) ZR_LOG(kError, "delivery", "no epoll instance: every delivery fails until restart", {});
 }
 
 void DeliveryPool::Submit(DeliveryTask task) {
@@ -185,11 +193,14 @@ void DeliveryPool::WorkerLoop() {
 
 void DeliveryPool::EventLoop() {
   SetCurrentThreadName("zr-deliver");
+  while (Round(std::chrono::milliseconds(-1))) {
+  }
+}
+
+bool DeliveryPool::Round(std::chrono::milliseconds max_wait) {
   current_loop = this;
-  AsyncAppClient app(config_.app_host, config_.app_port, config_.delivery_token, clock_, &wakeup_);
-  if (!app.ok()) ZR_LOG(kError, "delivery", "no epoll instance: every delivery fails until restart", {});
-  const size_t max_running = static_cast<size_t>(std::max(1, config_.max_deliveries));
-  std::vector<Job*> taken;
+  AsyncAppClient& app = *app_;
+  const size_t max_running = static_cast<size_t>(config_.max_deliveries);
   auto settle = [this](Job* job, const DeliveryResult* result) {
     const size_t n = job->tasks.size();
     Settle(job, result);
@@ -197,34 +208,62 @@ void DeliveryPool::EventLoop() {
     running_ -= n;
     if (stopping_) cv_.notify_all();  // Drain waits for running_ to reach zero
   };
-  while (true) {
-    std::chrono::milliseconds timeout(-1);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      const MonoTime now = clock_.Now();
-      while (app.running() + taken.size() < max_running) {
-        Job* job = TakeJobLocked(now);
-        if (job == nullptr) break;
-        running_ += job->tasks.size();
-        taken.push_back(job);
-      }
-      if (stopping_ && taken.empty() && app.running() == 0) return;
-      if (!delayed_.empty()) {
-        timeout = std::chrono::ceil<std::chrono::milliseconds>(std::max(Duration::zero(), delayed_.top()->due - now));
-      }
+  std::vector<Job*> taken;
+  std::chrono::milliseconds timeout = max_wait;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const MonoTime now = clock_.Now();
+    while (app.running() + taken.size() < max_running) {
+      Job* job = TakeJobLocked(now);
+      if (job == nullptr) break;
+      running_ += job->tasks.size();
+      taken.push_back(job);
     }
-    for (Job* job : taken) {
-      if (NeedsAttempt(*job)) {
-        const Subscription& sub = *job->tasks.front()->sub;
-        app.Begin(sub.spec.route, RequestFor(job), sub.spec.delivery.attempt_timeout, job);
-      } else {
-        settle(job, nullptr);
-        timeout = std::chrono::milliseconds(0);  // it may have queued work or a timer: look again
-      }
+    if (stopping_ && taken.empty() && app.running() == 0) return false;
+    if (!delayed_.empty()) {
+      auto due = std::chrono::ceil<std::chrono::milliseconds>(std::max(Duration::zero(), delayed_.top()->due - now));
+      if (timeout.count() < 0 || due < timeout) timeout = due;
     }
-    taken.clear();
-    for (AsyncAppClient::Finished& done : app.Wait(timeout)) settle(static_cast<Job*>(done.tag), &done.result);
   }
+  for (Job* job : taken) {
+    if (NeedsAttempt(*job)) {
+      const Subscription& sub = *job->tasks.front()->sub;
+      app.Begin(sub.spec.route, RequestFor(job), sub.spec.delivery.attempt_timeout, job);
+    } else {
+      settle(job, nullptr);
+      timeout = std::chrono::milliseconds(0);  // it may have queued work or a timer: look again
+    }
+  }
+  for (AsyncAppClient::Finished& done : app.Wait(timeout)) settle(static_cast<Job*>(done.tag), &done.result);
+  return true;
+}
+
+void DeliveryPool::Pump() {
+  if (app_ && driven_) Round(std::chrono::milliseconds(0));
+}
+
+int DeliveryPool::fd() const { return app_ ? app_->fd() : -1; }
+
+std::chrono::milliseconds DeliveryPool::NextWait() const {
+  std::chrono::milliseconds wait(-1);
+  const MonoTime now = clock_.Now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Work in line that Pump could start (one finished in the last round left room).
+    if (!ready_.empty() && app_ && app_->running() < static_cast<size_t>(config_.max_deliveries)) {
+      return std::chrono::milliseconds(0);
+    }
+    if (!delayed_.empty()) {
+      wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(Duration::zero(), delayed_.top()->due - now));
+    }
+  }
+  if (app_) {
+    if (auto next = app_->NextDeadline()) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(std::max(Duration::zero(), *next - now));
+      if (wait.count() < 0 || left < wait) wait = left;
+    }
+  }
+  return wait;
 }
 
 void DeliveryPool::Settle(Job* job, const DeliveryResult* result) {
@@ -370,7 +409,8 @@ void DeliveryPool::Drain(MonoTime deadline) {
   std::vector<DeliveryTask*> handed_back;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    if (stopping_ && workers_.empty()) return;
+    if (drained_) return;
+    drained_ = true;
     stopping_ = true;
     for (auto& [_, q] : parked_) {
       for (auto* t : q) handed_back.push_back(t);
@@ -387,6 +427,18 @@ void DeliveryPool::Drain(MonoTime deadline) {
   }
   if (loop_mode()) wakeup_.Notify();  // the loop looks at stopping_
   for (auto* t : handed_back) Finish(t, Completion::kHandedBack);
+  if (driven_ && app_) {
+    // The caller's thread drives the deliveries: it runs the rounds until they are done or the
+    // deadline comes.
+    while (true) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if ((ready_.empty() && running_ == 0) || clock_.Now() >= deadline) break;
+      }
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(std::max(Duration::zero(), deadline - clock_.Now()));
+      Round(std::min(left, std::chrono::milliseconds(100)));
+    }
+  }
   {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, std::max(Duration::zero(), deadline - clock_.Now()),
@@ -402,6 +454,11 @@ void DeliveryPool::Drain(MonoTime deadline) {
     cv_.notify_all();
   }
   if (loop_mode()) wakeup_.Notify();
+  // Deliveries under way end with the app's answer or their attempt timeout.
+  if (driven_ && app_) {
+    while (Round(std::chrono::milliseconds(100))) {
+    }
+  }
   for (auto& w : workers_) w.join();
   workers_.clear();
 }

@@ -4,6 +4,9 @@
 // Two ways to run the deliveries (SidecarConfig::delivery_mode):
 //   "loop" (default): one thread, `zr-deliver`, drives every delivery under way on its own
 //     keep-alive connection (AsyncAppClient, epoll): a round of answers costs one wake-up.
+//   "link": the same loop without a thread of its own, driven by the sidecar's link thread
+//     (StartDriven/Pump): no hand-off between the two threads, but a dead-letter publish (an
+//     fdatasync) then holds up the link too.
 //   "threads": a thread per delivery under way, each blocking on the app's answer (AppClient).
 // Either way at most `max_deliveries` run at once, and everything below holds for both.
 //
@@ -30,6 +33,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <queue>
 #include <random>
@@ -46,6 +50,8 @@
 #include "sidecar/sidecar_metrics.h"
 
 namespace zroute {
+
+class AsyncAppClient;
 
 struct DeliveryTask {
   std::string peer;  // link identity of the publishing sidecar (where the ack goes)
@@ -76,6 +82,15 @@ class DeliveryPool {
   ~DeliveryPool();
 
   void Start();
+  // "loop" without a thread of its own: the caller's event loop drives the deliveries (the
+  // sidecar's link thread). It polls fd() for reading beside its own descriptors, waits no longer
+  // than NextWait(), and calls Pump() after each wait and after submitting. Drain, called from
+  // that thread, runs the rounds itself until the deliveries are done. Instead of Start().
+  void StartDriven();
+  void Pump();                                // one round without waiting; the driving thread
+  int fd() const;                             // readable when Pump has work; -1 before StartDriven
+  std::chrono::milliseconds NextWait() const;  // until the next timer (negative: none)
+
   void Submit(DeliveryTask task);
   // Submits the tasks in order under one lock (the events of one link message): one lock round
   // and one wake-up decision for all of them instead of one each.
@@ -103,6 +118,10 @@ class DeliveryPool {
 
   void WorkerLoop();  // "threads": one of max_deliveries
   void EventLoop();   // "loop": the one thread
+  // One round of the loop: starts what may start, waits up to `max_wait` (negative: until
+  // something happens) or the next timer for answers, and settles them. False once the pool is
+  // stopping and nothing is under way. The loop's thread only.
+  bool Round(std::chrono::milliseconds max_wait);
   Job* TakeJobLocked(MonoTime now);
   // False for a job whose events only wait for their dead-letter publish to be tried again.
   static bool NeedsAttempt(const Job& job);
@@ -146,8 +165,11 @@ class DeliveryPool {
   int idle_ = 0;           // workers waiting on cv_
   int wakes_pending_ = 0;  // notified, not yet awake (a bound on extra notifications, not exact)
   std::mt19937_64 rng_{std::random_device{}()};
+  bool drained_ = false;
   std::vector<std::thread> workers_;  // the loop's one thread, or the workers
   Wakeup wakeup_;                      // "loop": wakes the thread for new work or the drain
+  bool driven_ = false;                // StartDriven: no thread of its own
+  std::unique_ptr<AsyncAppClient> app_;  // "loop"; used by the loop's thread only
 };
 
 }  // namespace zroute

@@ -9,6 +9,11 @@
 #include "common/wire/wire_format.h"
 
 namespace zroute {
+namespace {
+// Set on the link thread: completions reported there are drained in the same loop turn, so they
+// need no wake-up.
+thread_local bool on_link_thread = false;
+}  // namespace
 
 LinkLoop::LinkLoop(const SidecarConfig& config, zmq::context_t& context, Clock& clock, TableHolder& table,
                    Outbox& outbox, SidecarMetrics& metrics, DeliveryPool::DeadLetterFn dead_letter)
@@ -22,7 +27,7 @@ LinkLoop::LinkLoop(const SidecarConfig& config, zmq::context_t& context, Clock& 
           std::lock_guard<std::mutex> lock(posted_mu_);
           completed_.push_back({t.peer, t.delivery_id, t.subscription, t.event.id, c});
         }
-        wakeup_.Notify();
+        if (!on_link_thread) wakeup_.Notify();
       }) {}
 
 LinkLoop::~LinkLoop() { Stop(); }
@@ -56,9 +61,14 @@ StatusOr<std::string> LinkLoop::Start(const wire::SidecarInfo& self_without_endp
   } catch (const zmq::error_t& e) {
     return Status::InvalidArgument(std::string("bad operator endpoint: ") + e.what());
   }
-  pool_.Start();
+  if (config_.delivery_mode == "link") {
+    pool_.StartDriven();
+  } else {
+    pool_.Start();
+  }
   thread_ = std::thread([this] {
     SetCurrentThreadName("zr-link");
+    on_link_thread = true;
     Run();
   });
   return self.data_endpoint;
@@ -183,15 +193,21 @@ void LinkLoop::Run() {
     items.push_back({router_.handle(), 0, ZMQ_POLLIN, 0});
     items.push_back({control_->socket().handle(), 0, ZMQ_POLLIN, 0});
     peers_.AddPollItems(&items);
+    const size_t pool_item = items.size();
+    std::chrono::milliseconds wait(100);
+    if (pool_.fd() >= 0) {
+      items.push_back({nullptr, pool_.fd(), ZMQ_POLLIN, 0});
+      if (auto next = pool_.NextWait(); next.count() >= 0 && next < wait) wait = next;
+    }
     try {
-      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(100));
+      zmq::poll(items.data(), items.size(), wait);
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) ZR_LOG(kError, "link", "poll failed", {{"error", e.what()}});
     }
     if (items[0].revents & ZMQ_POLLIN) wakeup_.Drain();
     if (items[1].revents & ZMQ_POLLIN) OnInbound();
     if (items[2].revents & ZMQ_POLLIN) control_->OnReadable();
-    for (size_t i = 3; i < items.size(); ++i) {
+    for (size_t i = 3; i < pool_item; ++i) {
       if (items[i].revents & ZMQ_POLLIN) peers_.OnReadable(i - 3, dispatcher_);
     }
     operator_connected_.store(control_->connected());
@@ -206,6 +222,7 @@ void LinkLoop::Run() {
         InitConsumerSeries(*table);
       }
     }
+    pool_.Pump();  // deliveries driven by this thread (--delivery=link); their completions follow
     DrainCompletions();
     RunPosted();
     appended_.store(false, std::memory_order_relaxed);

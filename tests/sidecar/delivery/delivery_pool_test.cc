@@ -3,6 +3,8 @@
 // sees, and every wait for an outcome is bounded.
 #include "sidecar/delivery/delivery_pool.h"
 
+#include <poll.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -33,7 +35,8 @@ struct Finished {
   int attempts;
 };
 
-// Every case runs against both ways of delivering (SidecarConfig::delivery_mode).
+// Every case runs against each way of delivering (SidecarConfig::delivery_mode); under "link" a
+// thread of the test drives the pool as the sidecar's link thread does.
 class DeliveryPoolTest : public ::testing::TestWithParam<std::string> {
  protected:
   DeliveryPoolTest() {
@@ -47,7 +50,11 @@ class DeliveryPoolTest : public ::testing::TestWithParam<std::string> {
   }
   ~DeliveryPoolTest() override {
     app_.OpenGate();
-    if (pool_) pool_->Drain(RealClock().Now() + std::chrono::seconds(10));
+    if (pool_) Drain(RealClock().Now() + std::chrono::seconds(10));
+    if (driver_.joinable()) {
+      stop_driver_ = true;
+      driver_.join();
+    }
   }
 
   void StartPool() {
@@ -79,7 +86,41 @@ class DeliveryPoolTest : public ::testing::TestWithParam<std::string> {
           finished_.push_back({t.event.id, t.subscription, c, t.attempts});
           cv_.notify_all();
         });
-    pool_->Start();
+    if (GetParam() != "link") {
+      pool_->Start();
+      return;
+    }
+    // "link": the pool has no thread; this one stands in for the sidecar's link thread.
+    pool_->StartDriven();
+    driver_ = std::thread([this] {
+      while (!stop_driver_) {
+        std::packaged_task<void()> posted;
+        {
+          std::lock_guard<std::mutex> lock(driver_mu_);
+          if (posted_.valid()) posted = std::move(posted_);
+        }
+        if (posted.valid()) {
+          posted();
+          continue;
+        }
+        auto wait = pool_->NextWait();
+        if (wait.count() < 0 || wait > milliseconds(20)) wait = milliseconds(20);  // to see posted work
+        pollfd p{pool_->fd(), POLLIN, 0};
+        ::poll(&p, 1, static_cast<int>(wait.count()));
+        pool_->Pump();
+      }
+    });
+  }
+  // Drains the pool on the thread that drives it.
+  void Drain(MonoTime deadline) {
+    if (!driver_.joinable()) return pool_->Drain(deadline);
+    std::packaged_task<void()> task([this, deadline] { pool_->Drain(deadline); });
+    auto done = task.get_future();
+    {
+      std::lock_guard<std::mutex> lock(driver_mu_);
+      posted_ = std::move(task);
+    }
+    ASSERT_EQ(done.wait_for(std::chrono::seconds(30)), std::future_status::ready);
   }
   static Status Next(std::deque<Status>& q) {
     Status s = q.front();
@@ -186,7 +227,11 @@ class DeliveryPoolTest : public ::testing::TestWithParam<std::string> {
   std::vector<DeliveryTask> dead_letters_;
   std::deque<Status> dead_letter_results_;
 
-  std::unique_ptr<DeliveryPool> pool_;  // last: drained before the rest goes
+  std::unique_ptr<DeliveryPool> pool_;  // drained before the rest goes
+  std::thread driver_;                   // "link" only
+  std::atomic<bool> stop_driver_{false};
+  std::mutex driver_mu_;
+  std::packaged_task<void()> posted_;  // run by driver_
 };
 
 TEST_P(DeliveryPoolTest, DeliveredEventsAreAcked) {
@@ -416,7 +461,7 @@ TEST_P(DeliveryPoolTest, DrainHandsBackWhatIsWaitingOrParked) {
   StartPool();
   for (const char* id : {"a", "b", "c"}) Submit(id);
   ASSERT_TRUE(app_.WaitForRequests(1));
-  pool_->Drain(RealClock().Now() + std::chrono::seconds(5));
+  Drain(RealClock().Now() + std::chrono::seconds(5));
   auto done = finished();
   ASSERT_EQ(done.size(), 3u);
   for (const auto& f : done) EXPECT_EQ(f.completion, Completion::kHandedBack) << f.event_id;
@@ -432,7 +477,7 @@ TEST_P(DeliveryPoolTest, DrainLetsRunningDeliveriesFinish) {
   Submit("running");
   Submit("parked");
   ASSERT_TRUE(app_.WaitForActive(1));
-  auto drained = std::async(std::launch::async, [this] { pool_->Drain(RealClock().Now() + std::chrono::seconds(10)); });
+  auto drained = std::async(std::launch::async, [this] { Drain(RealClock().Now() + std::chrono::seconds(10)); });
   ASSERT_TRUE(WaitFinished(1));
   EXPECT_EQ(finished()[0].event_id, "parked");
   EXPECT_EQ(finished()[0].completion, Completion::kHandedBack);
@@ -452,7 +497,7 @@ TEST_P(DeliveryPoolTest, FailureWhileDrainingIsHandedBackNotRetried) {
   StartPool();
   Submit("a");
   ASSERT_TRUE(app_.WaitForActive(1));
-  auto drained = std::async(std::launch::async, [this] { pool_->Drain(RealClock().Now() + std::chrono::seconds(10)); });
+  auto drained = std::async(std::launch::async, [this] { Drain(RealClock().Now() + std::chrono::seconds(10)); });
   app_.Release();
   ASSERT_EQ(drained.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   ASSERT_EQ(finished().size(), 1u);
@@ -466,7 +511,7 @@ TEST_P(DeliveryPoolTest, DrainDeadlineHandsBackWhatHasNotStarted) {
   StartPool();
   for (const char* id : {"a", "b", "c"}) Submit(id);
   ASSERT_TRUE(app_.WaitForActive(1));
-  auto drained = std::async(std::launch::async, [this] { pool_->Drain(RealClock().Now() + milliseconds(100)); });
+  auto drained = std::async(std::launch::async, [this] { Drain(RealClock().Now() + milliseconds(100)); });
   ASSERT_TRUE(WaitFinished(2));
   for (const auto& f : finished()) EXPECT_EQ(f.completion, Completion::kHandedBack) << f.event_id;
   app_.Release();
@@ -478,12 +523,12 @@ TEST_P(DeliveryPoolTest, DrainDeadlineHandsBackWhatHasNotStarted) {
 
 TEST_P(DeliveryPoolTest, SubmitAfterDrainIsHandedBack) {
   StartPool();
-  pool_->Drain(RealClock().Now());
+  Drain(RealClock().Now());
   Submit("late");
   ASSERT_EQ(finished().size(), 1u);
   EXPECT_EQ(finished()[0].completion, Completion::kHandedBack);
   EXPECT_TRUE(app_.received().empty());
-  pool_->Drain(RealClock().Now());  // idempotent
+  Drain(RealClock().Now());  // idempotent
 }
 
 TEST_P(DeliveryPoolTest, SubmitAllDeliversEverySubscriptionsTasksInOrder) {
@@ -519,7 +564,7 @@ TEST_P(DeliveryPoolTest, SubmitAllToABatchedSubscriptionIsOneRequest) {
 
 TEST_P(DeliveryPoolTest, SubmitAllAfterDrainHandsEveryTaskBack) {
   StartPool();
-  pool_->Drain(RealClock().Now());
+  Drain(RealClock().Now());
   std::vector<DeliveryTask> tasks;
   for (const char* id : {"x", "y"}) tasks.push_back(Task(id));
   pool_->SubmitAll(std::move(tasks));
@@ -661,7 +706,7 @@ TEST_P(DeliveryPoolTest, DrainHandsBackABatchWaitingToRetry) {
   HoldFirstThenSubmit({"b", "c"});
   ASSERT_TRUE(app_.WaitForRequests(2));
   ASSERT_TRUE(Eventually([&] { return finished().size() == 1; }));
-  pool_->Drain(RealClock().Now() + std::chrono::seconds(5));
+  Drain(RealClock().Now() + std::chrono::seconds(5));
   ASSERT_TRUE(WaitFinished(3));
   for (const auto& f : finished()) {
     EXPECT_EQ(f.completion, f.event_id == "a" ? Completion::kAcked : Completion::kHandedBack) << f.event_id;
@@ -669,7 +714,7 @@ TEST_P(DeliveryPoolTest, DrainHandsBackABatchWaitingToRetry) {
   EXPECT_EQ(pool_->InProgress(), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, DeliveryPoolTest, ::testing::Values("loop", "threads"),
+INSTANTIATE_TEST_SUITE_P(Modes, DeliveryPoolTest, ::testing::Values("loop", "link", "threads"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
