@@ -60,11 +60,11 @@ struct SidecarConfig {
   std::string http_server = "loop";
   int http_threads = 64;  // "threads" only: each kept-alive app connection holds one while open
   int http_max_connections = 1024;  // "loop" only: more wait in the accept queue
-  // How deliveries to the app run (sidecar/delivery/delivery_pool.h). "loop": one thread drives
-  // them all on keep-alive connections (epoll); "link": the same, driven by the link thread (no
-  // hand-off between the two; dead-letter publishes then hold up the link); "threads": a thread
-  // per delivery under way.
-  std::string delivery_mode = "loop";
+  // How deliveries to the app run (sidecar/delivery/delivery_pool.h). "link": the link thread
+  // drives them all on keep-alive connections (epoll), no hand-off between threads; "loop": the
+  // same loop on a thread of its own (a dead-letter publish, an fdatasync, then holds up only the
+  // deliveries, not the link); "threads": a thread per delivery under way.
+  std::string delivery_mode = "link";
   int max_deliveries = 16;  // deliveries to the app under way at once (connections, or threads)
   // Credit granted to each publisher link: how many of one publisher sidecar's events may be on
   // their way or waiting here at once (beyond 2x, they are NACKed OVERLOADED). Bounds this

@@ -1,14 +1,14 @@
 // DeliveryPool: the consuming side's deliveries of events to the local app: what goes next, how
 // many at once, retries, dead letters and the drain.
 //
-// Two ways to run the deliveries (SidecarConfig::delivery_mode):
-//   "loop" (default): one thread, `zr-deliver`, drives every delivery under way on its own
-//     keep-alive connection (AsyncAppClient, epoll): a round of answers costs one wake-up.
-//   "link": the same loop without a thread of its own, driven by the sidecar's link thread
-//     (StartDriven/Pump): no hand-off between the two threads, but a dead-letter publish (an
-//     fdatasync) then holds up the link too.
+// Three ways to run the deliveries (SidecarConfig::delivery_mode):
+//   "link" (default): one event loop drives every delivery under way on its own keep-alive
+//     connection (AsyncAppClient, epoll), with no thread of its own: the sidecar's link thread
+//     runs it (StartDriven/Pump), so an event goes from the link to the app and its ack back
+//     without a hand-off between threads. A dead-letter publish (an fdatasync) holds up the link.
+//   "loop": the same loop on a thread of its own, `zr-deliver` (Start).
 //   "threads": a thread per delivery under way, each blocking on the app's answer (AppClient).
-// Either way at most `max_deliveries` run at once, and everything below holds for both.
+// Either way at most `max_deliveries` run at once, and everything below holds for all three.
 //
 // Each task is one event for one subscription. A delivery takes it; a retryable failure puts it
 // back on a timer (the subscription's backoff, or the app's Retry-After); exhausted or final
@@ -24,8 +24,8 @@
 // attempt for all of its events: retried as a whole, with one attempt count; when it is exhausted
 // or refused, each event is dead-lettered on its own. Per-key order holds because a publisher
 // has at most one event of a key in flight to this replica (the dispatcher's claim).
-// Threads: Submit and Drain from any thread; completions and dead-letter publishes run on the
-// delivering thread(s).
+// Threads: Submit from any thread; Drain from any thread, but under StartDriven from the driving
+// thread; completions and dead-letter publishes run on the delivering thread(s).
 #pragma once
 
 #include <atomic>

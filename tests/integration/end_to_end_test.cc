@@ -32,7 +32,7 @@ class EndToEndTest : public ::testing::Test {
   // Each service delivers to its app its own way (--delivery), so every mode carries events here.
   LocalReplica* Start(const std::string& app_id, const std::string& name) {
     std::vector<std::string> sidecar_args;
-    if (app_id == "audit") sidecar_args = {"--delivery=link"};
+    if (app_id == "audit") sidecar_args = {"--delivery=loop"};
     if (app_id == "ledger") sidecar_args = {"--delivery=threads"};
     auto r = system_->StartSubscriber(app_id, name, {}, sidecar_args);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
