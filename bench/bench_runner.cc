@@ -50,6 +50,24 @@ metadata:
 spec:
   retention:
     maxAge: 1h
+---
+apiVersion: zroute.io/v1alpha1
+kind: Topic
+metadata:
+  name: refused
+  namespace: default
+spec:
+  retention:
+    maxAge: 1h
+---
+apiVersion: zroute.io/v1alpha1
+kind: Topic
+metadata:
+  name: refused-dlq
+  namespace: default
+spec:
+  retention:
+    maxAge: 1h
 )";
 
 // batch > 1: delivery.batch.maxEvents (and room in flight for a few such batches).
@@ -133,7 +151,12 @@ Status BenchRunner::RunDataPath() {
   ZR_RETURN_IF_ERROR(WriteFile(manifests + "/subscriptions.yaml",
                                Subscription("sink-orders", "orders", "sink", "/events") + "---\n" +
                                    Subscription("sink-bulk", "bulk", "sink", "/events", 100) + "---\n" +
-                                   Subscription("lat-latency", "latency", "lat", "/events")));
+                                   Subscription("lat-latency", "latency", "lat", "/events") + "---\n" +
+                                   // Every event refused (the app answers 400) and dead-lettered;
+                                   // a second service takes the dead letters.
+                                   Subscription("refuse-refused", "refused", "refuse", "/events") +
+                                   "  deadLetterTopic: refused-dlq\n---\n" +
+                                   Subscription("dlq-refused-dlq", "refused-dlq", "dlq", "/events")));
   LocalSystemOptions lo;
   lo.bin_dir = options_.bin_dir;
   lo.manifests_dir = manifests;
@@ -143,6 +166,9 @@ Status BenchRunner::RunDataPath() {
   ZR_RETURN_IF_ERROR(system.StartOperator());
   ZR_ASSIGN_OR_RETURN(LocalReplica * sink, system.StartSubscriber("sink", "sink-1", {}, options_.sidecar_flags));
   ZR_ASSIGN_OR_RETURN(LocalReplica * lat, system.StartSubscriber("lat", "lat-1", {"--keep-attributes"}, options_.sidecar_flags));
+  ZR_ASSIGN_OR_RETURN(LocalReplica * refuse, system.StartSubscriber("refuse", "refuse-1", {"--reject-type", "bench.event"},
+                                                                     options_.sidecar_flags));
+  ZR_ASSIGN_OR_RETURN(LocalReplica * dlq, system.StartSubscriber("dlq", "dlq-1", {}, options_.sidecar_flags));
   ZR_ASSIGN_OR_RETURN(LocalReplica * pub, system.StartPublisherSidecar("bench-pub", "pub-1", options_.sidecar_flags));
   // A second publisher that answers 202 after the write to its outbox and fdatasyncs every
   // --outbox-sync-interval: set beside `pub`, it shows what the fdatasync before every 202 costs.
@@ -225,6 +251,15 @@ Status BenchRunner::RunDataPath() {
     // delivery adds.
     ZR_ASSIGN_OR_RETURN(LoadResult batched_unbatched,
                         RunLoad(spec(pub->sidecar_port, "/v1/publish/orders", "", options_.events, 100, sink, orders)));
+    // Every event refused by the app and dead-lettered: the dead-letter publish (a durable append)
+    // on the consuming sidecar's delivery path, then the dead letter's own trip to a second service.
+    auto refused_spec = [&](uint64_t events) {
+      LoadSpec s = spec(pub->sidecar_port, "/v1/publish/refused", "", events, 1, dlq, "default/refused-dlq");
+      s.watch[1] = refuse->sidecar.pid();  // the refusing service's sidecar in the subscriber's place
+      return s;
+    };
+    ZR_RETURN_IF_ERROR(RunLoad(refused_spec(warm)).status());
+    ZR_ASSIGN_OR_RETURN(LoadResult refused, RunLoad(refused_spec(std::max<uint64_t>(options_.events / 10, 500))));
     char note[160];
     std::snprintf(note, sizeof note, "machine busy: direct %.0f%%, zroute %.0f%%", 100 * direct.machine_busy,
                   100 * single.machine_busy);
@@ -244,6 +279,13 @@ Status BenchRunner::RunDataPath() {
     std::snprintf(note, sizeof note, "100 events per publish, one per delivery; machine busy %.0f%%",
                   100 * batched_unbatched.machine_busy);
     Add({"throughput, batched publish, unbatched delivery", "events/s", batched_unbatched.events_per_second,
+         direct.events_per_second, "direct POST to the app", "", std::nullopt, note});
+
+    std::snprintf(note, sizeof note,
+                  "the app answers 400; each event dead-lettered (a durable publish) and delivered from the "
+                  "dead-letter topic to a second service; machine busy %.0f%%",
+                  100 * refused.machine_busy);
+    Add({"throughput, every event refused (dead-lettered)", "events/s", refused.events_per_second,
          direct.events_per_second, "direct POST to the app", "", std::nullopt, note});
 
     // What no sidecar built from these HTTP pieces could beat, measured in the same run.

@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   flags.String("http-server", &c.http_server, "loop (one epoll thread, shared fdatasync per round) or threads");
   flags.Int("http-threads", &c.http_threads, "threads serving the HTTP API (--http-server=threads)");
   flags.Int("http-max-connections", &c.http_max_connections, "app connections served at once (--http-server=loop)");
-  flags.String("delivery", &c.delivery_mode, "link (the link thread drives every delivery to the app), loop (a thread of its own does) or threads");
+  flags.String("delivery", &c.delivery_mode, "link (the link thread drives every delivery to the app) or threads (a thread per delivery)");
   flags.Int("max-deliveries", &c.max_deliveries, "deliveries to the app under way at once");
   uint64_t link_window = c.link_window;
   flags.Uint64("link-window", &link_window,

@@ -18,8 +18,8 @@ Status Sidecar::Start() {
     return Status::InvalidArgument("--link-window must be between 1 and " + std::to_string(kMaxLinkWindow) + ", not " +
                                    std::to_string(config_.link_window));
   }
-  if (config_.delivery_mode != "link" && config_.delivery_mode != "loop" && config_.delivery_mode != "threads") {
-    return Status::InvalidArgument("--delivery must be 'link', 'loop' or 'threads', not '" + config_.delivery_mode + "'");
+  if (config_.delivery_mode != "link" && config_.delivery_mode != "threads") {
+    return Status::InvalidArgument("--delivery must be 'link' or 'threads', not '" + config_.delivery_mode + "'");
   }
   if (config_.max_deliveries < 1 || config_.max_deliveries > 4096) {
     return Status::InvalidArgument("--max-deliveries must be between 1 and 4096, not " +

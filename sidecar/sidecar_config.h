@@ -61,9 +61,8 @@ struct SidecarConfig {
   int http_threads = 64;  // "threads" only: each kept-alive app connection holds one while open
   int http_max_connections = 1024;  // "loop" only: more wait in the accept queue
   // How deliveries to the app run (sidecar/delivery/delivery_pool.h). "link": the link thread
-  // drives them all on keep-alive connections (epoll), no hand-off between threads; "loop": the
-  // same loop on a thread of its own (a dead-letter publish, an fdatasync, then holds up only the
-  // deliveries, not the link); "threads": a thread per delivery under way.
+  // drives them all on keep-alive connections (epoll), no hand-off between threads; "threads": a
+  // thread per delivery under way (dead-letter publishes then share fdatasyncs).
   std::string delivery_mode = "link";
   int max_deliveries = 16;  // deliveries to the app under way at once (connections, or threads)
   // Credit granted to each publisher link: how many of one publisher sidecar's events may be on

@@ -1,8 +1,8 @@
 // AsyncAppClient: delivers to the local app from one event-loop thread. Each delivery is an
 // exchange (one HTTP request, one answer) on a non-blocking keep-alive connection; Wait drives
 // every exchange under way with one epoll_wait and returns those that finished. The DeliveryPool's
-// loop (delivery_pool.h, --delivery=loop) runs on it, so a round of answers from the app costs
-// one wake-up of one thread instead of one per delivery thread.
+// loop (delivery_pool.h, --delivery=link) runs on it inside the link thread, so a round of
+// answers from the app costs no thread wake-up of its own.
 //
 // Same contract as AppClient (app_client.h): the same requests, and the answer classified by
 // ResultOfResponse. A connection is kept for the next exchange unless the app asked to close it

@@ -9,7 +9,7 @@
 
 namespace zroute {
 namespace {
-// The pool whose event loop runs on this thread: its own wake-ups need no eventfd write (the loop
+// The pool whose loop this thread drives: its own wake-ups need no eventfd write (the driving loop
 // looks at the queues again before it waits).
 thread_local const DeliveryPool* current_loop = nullptr;
 }  // namespace
@@ -22,12 +22,6 @@ DeliveryPool::DeliveryPool(const SidecarConfig& config, Clock& clock, SidecarMet
 DeliveryPool::~DeliveryPool() { Drain(clock_.Now()); }
 
 void DeliveryPool::Start() {
-  if (loop_mode()) {
-    app_ = std::make_unique<AsyncAppClient>(config_.app_host, config_.app_port, config_.delivery_token, clock_, &wakeup_);
-    if (!app_->ok()) ZR_LOG(kError, "delivery", "no epoll instance: every delivery fails until restart", {});
-    workers_.emplace_back([this] { EventLoop(); });
-    return;
-  }
   for (int i = 0; i < config_.max_deliveries; ++i) workers_.emplace_back([this] { WorkerLoop(); });
 }
 
@@ -82,7 +76,7 @@ size_t DeliveryPool::AdmitLocked(const std::string& subscription) {
 }
 
 int DeliveryPool::WakeWorkersLocked(size_t jobs) {
-  if (loop_mode()) return 1;  // the Wakeup coalesces: one write while the loop has not looked
+  if (driven_) return 1;  // the Wakeup coalesces: one write while the loop has not looked
   // Every wake-up is a context switch, the dominant cost per event on a small machine; idle
   // workers that would find nothing to do stay asleep.
   if (wakes_pending_ < idle_ && static_cast<size_t>(wakes_pending_) < jobs) {
@@ -93,7 +87,7 @@ int DeliveryPool::WakeWorkersLocked(size_t jobs) {
 }
 
 void DeliveryPool::NotifyWorkers(int n) {
-  if (loop_mode()) {
+  if (driven_) {
     if (n > 0 && current_loop != this) wakeup_.Notify();
     return;
   }
@@ -191,12 +185,6 @@ void DeliveryPool::WorkerLoop() {
   }
 }
 
-void DeliveryPool::EventLoop() {
-  SetCurrentThreadName("zr-deliver");
-  while (Round(std::chrono::milliseconds(-1))) {
-  }
-}
-
 bool DeliveryPool::Round(std::chrono::milliseconds max_wait) {
   current_loop = this;
   AsyncAppClient& app = *app_;
@@ -239,7 +227,7 @@ bool DeliveryPool::Round(std::chrono::milliseconds max_wait) {
 }
 
 void DeliveryPool::Pump() {
-  if (app_ && driven_) Round(std::chrono::milliseconds(0));
+  if (app_) Round(std::chrono::milliseconds(0));
 }
 
 int DeliveryPool::fd() const { return app_ ? app_->fd() : -1; }
@@ -425,7 +413,7 @@ void DeliveryPool::Drain(MonoTime deadline) {
     delayed_tasks_ = 0;
     cv_.notify_all();
   }
-  if (loop_mode()) wakeup_.Notify();  // the loop looks at stopping_
+  if (driven_) wakeup_.Notify();  // the driving loop looks at stopping_
   for (auto* t : handed_back) Finish(t, Completion::kHandedBack);
   if (driven_ && app_) {
     // The caller's thread drives the deliveries: it runs the rounds until they are done or the
@@ -453,7 +441,7 @@ void DeliveryPool::Drain(MonoTime deadline) {
     }
     cv_.notify_all();
   }
-  if (loop_mode()) wakeup_.Notify();
+  if (driven_) wakeup_.Notify();
   // Deliveries under way end with the app's answer or their attempt timeout.
   if (driven_ && app_) {
     while (Round(std::chrono::milliseconds(100))) {

@@ -1,14 +1,14 @@
 // DeliveryPool: the consuming side's deliveries of events to the local app: what goes next, how
 // many at once, retries, dead letters and the drain.
 //
-// Three ways to run the deliveries (SidecarConfig::delivery_mode):
-//   "link" (default): one event loop drives every delivery under way on its own keep-alive
-//     connection (AsyncAppClient, epoll), with no thread of its own: the sidecar's link thread
-//     runs it (StartDriven/Pump), so an event goes from the link to the app and its ack back
+// Two ways to run the deliveries (SidecarConfig::delivery_mode):
+//   "link" (default, StartDriven): an event loop drives every delivery under way on its own
+//     keep-alive connection (AsyncAppClient, epoll), with no thread of its own: the sidecar's
+//     link thread runs it (Pump), so an event goes from the link to the app and its ack back
 //     without a hand-off between threads. A dead-letter publish (an fdatasync) holds up the link.
-//   "loop": the same loop on a thread of its own, `zr-deliver` (Start).
-//   "threads": a thread per delivery under way, each blocking on the app's answer (AppClient).
-// Either way at most `max_deliveries` run at once, and everything below holds for all three.
+//   "threads" (Start): a thread per delivery under way, each blocking on the app's answer
+//     (AppClient).
+// Either way at most `max_deliveries` run at once, and everything below holds for both.
 //
 // Each task is one event for one subscription. A delivery takes it; a retryable failure puts it
 // back on a timer (the subscription's backoff, or the app's Retry-After); exhausted or final
@@ -81,11 +81,12 @@ class DeliveryPool {
                CompletionFn on_complete);
   ~DeliveryPool();
 
+  // "threads": starts max_deliveries worker threads.
   void Start();
-  // "loop" without a thread of its own: the caller's event loop drives the deliveries (the
-  // sidecar's link thread). It polls fd() for reading beside its own descriptors, waits no longer
-  // than NextWait(), and calls Pump() after each wait and after submitting. Drain, called from
-  // that thread, runs the rounds itself until the deliveries are done. Instead of Start().
+  // "link", instead of Start: the caller's event loop drives the deliveries (the sidecar's link
+  // thread). It polls fd() for reading beside its own descriptors, waits no longer than
+  // NextWait(), and calls Pump() after each wait and after submitting. Drain, called from that
+  // thread, runs the rounds itself until the deliveries are done.
   void StartDriven();
   void Pump();                                // one round without waiting; the driving thread
   int fd() const;                             // readable when Pump has work; -1 before StartDriven
@@ -117,10 +118,9 @@ class DeliveryPool {
   };
 
   void WorkerLoop();  // "threads": one of max_deliveries
-  void EventLoop();   // "loop": the one thread
-  // One round of the loop: starts what may start, waits up to `max_wait` (negative: until
-  // something happens) or the next timer for answers, and settles them. False once the pool is
-  // stopping and nothing is under way. The loop's thread only.
+  // One round of the driven loop: starts what may start, waits up to `max_wait` or the next
+  // timer for answers, and settles them. False once the pool is stopping and nothing is under
+  // way. The driving thread only.
   bool Round(std::chrono::milliseconds max_wait);
   Job* TakeJobLocked(MonoTime now);
   // False for a job whose events only wait for their dead-letter publish to be tried again.
@@ -144,7 +144,6 @@ class DeliveryPool {
   // one per task. `jobs`: how many workers the new work can keep busy.
   int WakeWorkersLocked(size_t jobs);
   void NotifyWorkers(int n);  // REQUIRES: mu_ not held
-  bool loop_mode() const { return config_.delivery_mode != "threads"; }
 
   const SidecarConfig& config_;
   Clock& clock_;
@@ -166,10 +165,10 @@ class DeliveryPool {
   int wakes_pending_ = 0;  // notified, not yet awake (a bound on extra notifications, not exact)
   std::mt19937_64 rng_{std::random_device{}()};
   bool drained_ = false;
-  std::vector<std::thread> workers_;  // the loop's one thread, or the workers
-  Wakeup wakeup_;                      // "loop": wakes the thread for new work or the drain
-  bool driven_ = false;                // StartDriven: no thread of its own
-  std::unique_ptr<AsyncAppClient> app_;  // "loop"; used by the loop's thread only
+  std::vector<std::thread> workers_;    // "threads"
+  bool driven_ = false;                  // StartDriven was called; set before any Submit
+  Wakeup wakeup_;                        // "link": makes the driving loop look (work, drain)
+  std::unique_ptr<AsyncAppClient> app_;  // "link"; the driving thread only
 };
 
 }  // namespace zroute

@@ -61,10 +61,10 @@ StatusOr<std::string> LinkLoop::Start(const wire::SidecarInfo& self_without_endp
   } catch (const zmq::error_t& e) {
     return Status::InvalidArgument(std::string("bad operator endpoint: ") + e.what());
   }
-  if (config_.delivery_mode == "link") {
-    pool_.StartDriven();
-  } else {
+  if (config_.delivery_mode == "threads") {
     pool_.Start();
+  } else {
+    pool_.StartDriven();
   }
   thread_ = std::thread([this] {
     SetCurrentThreadName("zr-link");

@@ -51,7 +51,7 @@ TEST(SidecarStartTest, RefusesAnUnknownDeliveryMode) {
   config.delivery_mode = "fibers";
   Status s = StartWith(config);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("--delivery must be 'link', 'loop' or 'threads', not 'fibers'"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("--delivery must be 'link' or 'threads', not 'fibers'"), std::string::npos) << s.ToString();
 }
 
 TEST(SidecarStartTest, RefusesMaxDeliveriesOutsideItsRange) {
@@ -65,7 +65,7 @@ TEST(SidecarStartTest, RefusesMaxDeliveriesOutsideItsRange) {
 }
 
 TEST(SidecarStartTest, StartsInEitherDeliveryModeAtTheEdgesOfMaxDeliveries) {
-  for (const char* mode : {"link", "loop", "threads"}) {
+  for (const char* mode : {"link", "threads"}) {
     for (int n : {1, 4096}) {
       SidecarConfig config = BaseConfig();
       config.delivery_mode = mode;

@@ -714,7 +714,7 @@ TEST_P(DeliveryPoolTest, DrainHandsBackABatchWaitingToRetry) {
   EXPECT_EQ(pool_->InProgress(), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, DeliveryPoolTest, ::testing::Values("loop", "link", "threads"),
+INSTANTIATE_TEST_SUITE_P(Modes, DeliveryPoolTest, ::testing::Values("link", "threads"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
