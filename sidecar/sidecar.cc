@@ -69,7 +69,7 @@ Status Sidecar::Start() {
   retention_->Start();
 
   link_ = std::make_unique<LinkLoop>(config_, context_, clock_, table_, *outbox_, metrics_,
-                                     [this](const DeliveryTask& t) { return PublishDeadLetter(t); });
+                                     [this](const std::vector<const DeliveryTask*>& tasks) { return PublishDeadLetters(tasks); });
   publisher_ = std::make_unique<Publisher>(config_, table_, *outbox_, clock_, metrics_,
                                            [this](const std::string& topic) { link_->NotifyAppended(topic); },
                                            [this] { retention_->RunSoon(); });
@@ -101,18 +101,37 @@ Status Sidecar::Start() {
   return Status::OK();
 }
 
-Status Sidecar::PublishDeadLetter(const DeliveryTask& task) {
+std::vector<Status> Sidecar::PublishDeadLetters(const std::vector<const DeliveryTask*>& tasks) {
   // The current table, so that naming a dead-letter topic releases events already stuck on a
   // subscription that had none.
   RoutingTablePtr table = table_.Get();
-  const Subscription* sub = table ? table->FindSubscription(task.subscription) : nullptr;
-  std::string dlt = sub ? DeadLetterTopicFor(*table, *sub) : DeadLetterTopicFor(*task.table, *task.sub);
-  if (dlt.empty()) return Status::FailedPrecondition("subscription names no dead-letter topic");
-  CloudEvent dead = MakeDeadLetter(task.event, task.last.status, task.last.error, task.attempts, task.topic,
-                                   task.subscription);
-  std::vector<CloudEvent> events;
-  events.push_back(std::move(dead));
-  return publisher_->PublishInternal(dlt, std::move(events));
+  std::vector<Status> statuses(tasks.size());
+  // By dead-letter topic, in order: one publish (one append, one fdatasync) per topic.
+  std::vector<std::pair<std::string, std::vector<size_t>>> by_topic;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const DeliveryTask& task = *tasks[i];
+    const Subscription* sub = table ? table->FindSubscription(task.subscription) : nullptr;
+    std::string dlt = sub ? DeadLetterTopicFor(*table, *sub) : DeadLetterTopicFor(*task.table, *task.sub);
+    if (dlt.empty()) {
+      statuses[i] = Status::FailedPrecondition("subscription names no dead-letter topic");
+      continue;
+    }
+    auto it = std::find_if(by_topic.begin(), by_topic.end(), [&](const auto& g) { return g.first == dlt; });
+    if (it == by_topic.end()) it = by_topic.insert(by_topic.end(), {std::move(dlt), {}});
+    it->second.push_back(i);
+  }
+  for (const auto& [dlt, indices] : by_topic) {
+    std::vector<CloudEvent> events;
+    events.reserve(indices.size());
+    for (size_t i : indices) {
+      const DeliveryTask& task = *tasks[i];
+      events.push_back(MakeDeadLetter(task.event, task.last.status, task.last.error, task.attempts, task.topic,
+                                      task.subscription));
+    }
+    const Status s = publisher_->PublishInternal(dlt, std::move(events));
+    for (size_t i : indices) statuses[i] = s;
+  }
+  return statuses;
 }
 
 void Sidecar::Stop() {

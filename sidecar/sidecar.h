@@ -36,7 +36,8 @@ class Sidecar {
   const SidecarConfig& config() const { return config_; }
 
  private:
-  Status PublishDeadLetter(const DeliveryTask& task);
+  // One Status per task (DeliveryPool::DeadLetterFn); one publish per dead-letter topic.
+  std::vector<Status> PublishDeadLetters(const std::vector<const DeliveryTask*>& tasks);
 
   SidecarConfig config_;
   Clock& clock_;

@@ -164,9 +164,9 @@ void DeliveryPool::WorkerLoop() {
         const std::string route = job->tasks.front()->sub->spec.route;
         const auto timeout = job->tasks.front()->sub->spec.delivery.attempt_timeout;
         DeliveryResult result = client.Post(route, RequestFor(job), timeout);
-        Settle(job, &result);
-      } else {
-        Settle(job, nullptr);
+        if (Settle(job, &result)) DeadLetter({job});
+      } else if (Settle(job, nullptr)) {
+        DeadLetter({job});
       }
       lock.lock();
       running_ -= n;
@@ -189,12 +189,23 @@ bool DeliveryPool::Round(std::chrono::milliseconds max_wait) {
   current_loop = this;
   AsyncAppClient& app = *app_;
   const size_t max_running = static_cast<size_t>(config_.max_deliveries);
-  auto settle = [this](Job* job, const DeliveryResult* result) {
-    const size_t n = job->tasks.size();
-    Settle(job, result);
+  // Jobs of this round whose events are to be dead-lettered: published together at its end, so
+  // that a round of refusals shares one append and fdatasync per dead-letter topic.
+  std::vector<Job*> dead;
+  size_t dead_tasks = 0;
+  auto done_running = [this](size_t n) {
     std::lock_guard<std::mutex> lock(mu_);
     running_ -= n;
     if (stopping_) cv_.notify_all();  // Drain waits for running_ to reach zero
+  };
+  auto settle = [&](Job* job, const DeliveryResult* result) {
+    const size_t n = job->tasks.size();
+    if (Settle(job, result)) {
+      dead.push_back(job);
+      dead_tasks += n;
+      return;
+    }
+    done_running(n);
   };
   std::vector<Job*> taken;
   std::chrono::milliseconds timeout = max_wait;
@@ -223,6 +234,10 @@ bool DeliveryPool::Round(std::chrono::milliseconds max_wait) {
     }
   }
   for (AsyncAppClient::Finished& done : app.Wait(timeout)) settle(static_cast<Job*>(done.tag), &done.result);
+  if (!dead.empty()) {
+    DeadLetter(dead);
+    done_running(dead_tasks);
+  }
   return true;
 }
 
@@ -254,7 +269,7 @@ std::chrono::milliseconds DeliveryPool::NextWait() const {
   return wait;
 }
 
-void DeliveryPool::Settle(Job* job, const DeliveryResult* result) {
+bool DeliveryPool::Settle(Job* job, const DeliveryResult* result) {
   std::vector<DeliveryTask*>& tasks = job->tasks;
   DeliveryTask* lead = tasks.front();  // every task of the job has the same attempts and result
   // Copies: a finished task (the lead included) is deleted while the job goes on.
@@ -276,7 +291,7 @@ void DeliveryPool::Settle(Job* job, const DeliveryResult* result) {
     if (result->outcome == DeliveryOutcome::kDelivered) {
       metrics_.delivered.With({subscription}).Increment(static_cast<double>(tasks.size()));
       finish_all(Completion::kAcked);
-      return;
+      return false;
     }
     metrics_.delivery_failed.With({subscription}).Increment(static_cast<double>(tasks.size()));
     // A failure while draining (the app may be shutting down with us) must not use up the
@@ -286,7 +301,7 @@ void DeliveryPool::Settle(Job* job, const DeliveryResult* result) {
              {{"subscription", subscription}, {"id", lead->event.id}, {"events", tasks.size()},
               {"error", result->error}});
       finish_all(Completion::kHandedBack);
-      return;
+      return false;
     }
     exhausted_or_final = result->outcome == DeliveryOutcome::kFinal || attempt >= policy.max_attempts;
   } else {
@@ -306,53 +321,66 @@ void DeliveryPool::Settle(Job* job, const DeliveryResult* result) {
     }
     const size_t retrying = tasks.size();  // counted first: once queued, another worker may take it
     if (Requeue(job, delay)) metrics_.retried.With({subscription}).Increment(static_cast<double>(retrying));
-    return;
+    return false;
   }
+  return true;
+}
 
-  // Each event of the job is dead-lettered on its own. Nothing is dropped: an event whose
-  // dead-letter publish fails is tried again later without calling the app again; an event whose
-  // subscription names no dead-letter topic goes back to the app every maxDelay, until the app
-  // takes it or a dead-letter topic is named.
-  std::vector<DeliveryTask*> publish_again;
-  std::vector<DeliveryTask*> deliver_again;
-  Status failure;
-  for (DeliveryTask* t : tasks) {
-    Status s = dead_letter_(*t);
-    if (s.ok()) {
-      metrics_.dead_lettered.With({subscription}).Increment();
-      ZR_LOG(kWarn, "delivery", "event dead-lettered",
-             {{"subscription", subscription}, {"id", t->event.id}, {"status", t->last.status},
-              {"error", t->last.error}, {"attempts", t->attempts}});
-      Finish(t, Completion::kAcked);
-    } else if (s.code() == StatusCode::kFailedPrecondition) {
-      t->last.outcome = DeliveryOutcome::kRetry;
-      deliver_again.push_back(t);
-    } else {
-      t->last.outcome = DeliveryOutcome::kFinal;
-      failure = s;
-      publish_again.push_back(t);
+void DeliveryPool::DeadLetter(const std::vector<Job*>& jobs) {
+  std::vector<const DeliveryTask*> all;
+  for (const Job* job : jobs) all.insert(all.end(), job->tasks.begin(), job->tasks.end());
+  std::vector<Status> statuses = dead_letter_(all);
+  statuses.resize(all.size(), Status::Internal("no dead-letter status"));
+  size_t next = 0;
+  for (Job* job : jobs) {
+    std::vector<DeliveryTask*>& tasks = job->tasks;
+    const DeliveryPolicy policy = tasks.front()->sub->spec.delivery;
+    const std::string subscription = tasks.front()->subscription;
+    // Each event of the job is dead-lettered on its own. Nothing is dropped: an event whose
+    // dead-letter publish fails is tried again later without calling the app again; an event whose
+    // subscription names no dead-letter topic goes back to the app every maxDelay, until the app
+    // takes it or a dead-letter topic is named.
+    std::vector<DeliveryTask*> publish_again;
+    std::vector<DeliveryTask*> deliver_again;
+    Status failure;
+    for (DeliveryTask* t : tasks) {
+      const Status& s = statuses[next++];
+      if (s.ok()) {
+        metrics_.dead_lettered.With({subscription}).Increment();
+        ZR_LOG(kWarn, "delivery", "event dead-lettered",
+               {{"subscription", subscription}, {"id", t->event.id}, {"status", t->last.status},
+                {"error", t->last.error}, {"attempts", t->attempts}});
+        Finish(t, Completion::kAcked);
+      } else if (s.code() == StatusCode::kFailedPrecondition) {
+        t->last.outcome = DeliveryOutcome::kRetry;
+        deliver_again.push_back(t);
+      } else {
+        t->last.outcome = DeliveryOutcome::kFinal;
+        failure = s;
+        publish_again.push_back(t);
+      }
     }
+    if (!deliver_again.empty()) {
+      ZR_LOG(kWarn, "delivery", "delivery failed and the subscription has no dead-letter topic; will deliver again",
+             {{"subscription", subscription}, {"id", deliver_again.front()->event.id},
+              {"events", deliver_again.size()}, {"attempts", deliver_again.front()->attempts},
+              {"status", deliver_again.front()->last.status}, {"error", deliver_again.front()->last.error}});
+      const std::chrono::milliseconds delay = deliver_again.front()->last.retry_after.value_or(policy.max_delay);
+      const size_t retrying = deliver_again.size();
+      Job* again = publish_again.empty() ? job : new Job;
+      again->tasks = std::move(deliver_again);
+      if (Requeue(again, delay)) metrics_.retried.With({subscription}).Increment(static_cast<double>(retrying));
+      if (again == job) continue;
+    }
+    if (publish_again.empty()) {
+      delete job;
+      continue;
+    }
+    ZR_LOG(kWarn, "delivery", "dead-letter publish failed; will retry",
+           {{"subscription", subscription}, {"events", publish_again.size()}, {"error", failure.ToString()}});
+    job->tasks = std::move(publish_again);
+    Requeue(job, policy.max_delay);
   }
-  if (!deliver_again.empty()) {
-    ZR_LOG(kWarn, "delivery", "delivery failed and the subscription has no dead-letter topic; will deliver again",
-           {{"subscription", subscription}, {"id", deliver_again.front()->event.id},
-            {"events", deliver_again.size()}, {"attempts", deliver_again.front()->attempts},
-            {"status", deliver_again.front()->last.status}, {"error", deliver_again.front()->last.error}});
-    const std::chrono::milliseconds delay = deliver_again.front()->last.retry_after.value_or(policy.max_delay);
-    const size_t retrying = deliver_again.size();
-    Job* again = publish_again.empty() ? job : new Job;
-    again->tasks = std::move(deliver_again);
-    if (Requeue(again, delay)) metrics_.retried.With({subscription}).Increment(static_cast<double>(retrying));
-    if (again == job) return;
-  }
-  if (publish_again.empty()) {
-    delete job;
-    return;
-  }
-  ZR_LOG(kWarn, "delivery", "dead-letter publish failed; will retry",
-         {{"subscription", subscription}, {"events", publish_again.size()}, {"error", failure.ToString()}});
-  job->tasks = std::move(publish_again);
-  Requeue(job, policy.max_delay);
 }
 
 bool DeliveryPool::Requeue(Job* job, std::chrono::milliseconds delay) {

@@ -70,10 +70,12 @@ enum class Completion { kAcked, kHandedBack };
 
 class DeliveryPool {
  public:
-  // Publishes a dead letter for the task; OK when durable. FailedPrecondition means the
-  // subscription names no dead-letter topic (the event then goes back to the app); any other
-  // error means "try the publish again later". Called from worker threads.
-  using DeadLetterFn = std::function<Status(const DeliveryTask&)>;
+  // Publishes a dead letter for each task, and returns one Status per task, in order: OK when
+  // durable. FailedPrecondition means the subscription names no dead-letter topic (the event then
+  // goes back to the app); any other error means "try the publish again later". Called from the
+  // delivering thread(s), with the refused or exhausted tasks of one round (link) or one job
+  // (threads), so that their publishes can share one append and fdatasync per topic.
+  using DeadLetterFn = std::function<std::vector<Status>(const std::vector<const DeliveryTask*>&)>;
   // Reports a finished task. Called from worker threads (and from Drain).
   using CompletionFn = std::function<void(const DeliveryTask&, Completion)>;
 
@@ -127,9 +129,13 @@ class DeliveryPool {
   static bool NeedsAttempt(const Job& job);
   // The attempt's HTTP request; sets job->started.
   DeliveryRequest RequestFor(Job* job);
-  // Everything after an attempt (`result`; null when NeedsAttempt was false): acks, retry timers,
-  // dead letters. The job is finished, requeued or deleted. REQUIRES: mu_ not held.
-  void Settle(Job* job, const DeliveryResult* result);
+  // Everything after an attempt (`result`; null when NeedsAttempt was false): acks and retry
+  // timers. Returns true when the job's events are to be dead-lettered (DeadLetter takes the job
+  // then); otherwise the job is finished, requeued or deleted. REQUIRES: mu_ not held.
+  bool Settle(Job* job, const DeliveryResult* result);
+  // Dead-letters the events of `jobs` with one DeadLetterFn call, then finishes, requeues or
+  // deletes each job. REQUIRES: mu_ not held.
+  void DeadLetter(const std::vector<Job*>& jobs);
   // Queues the job to run again after `delay`. When the pool is stopping, hands its tasks back
   // and deletes it instead, and returns false. REQUIRES: mu_ not held.
   bool Requeue(Job* job, std::chrono::milliseconds delay);

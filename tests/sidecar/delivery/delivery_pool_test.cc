@@ -76,10 +76,15 @@ class DeliveryPoolTest : public ::testing::TestWithParam<std::string> {
     ASSERT_NE(table_->FindSubscription(kOtherSub), nullptr);
     pool_ = std::make_unique<DeliveryPool>(
         config_, RealClock(), metrics_,
-        [this](const DeliveryTask& t) {
+        [this](const std::vector<const DeliveryTask*>& tasks) {
           std::lock_guard<std::mutex> lock(mu_);
-          dead_letters_.push_back(t);
-          return dead_letter_results_.empty() ? Status::OK() : Next(dead_letter_results_);
+          ++dead_letter_calls_;
+          std::vector<Status> out;
+          for (const DeliveryTask* t : tasks) {
+            dead_letters_.push_back(*t);
+            out.push_back(dead_letter_results_.empty() ? Status::OK() : Next(dead_letter_results_));
+          }
+          return out;
         },
         [this](const DeliveryTask& t, Completion c) {
           std::lock_guard<std::mutex> lock(mu_);
@@ -150,6 +155,10 @@ class DeliveryPoolTest : public ::testing::TestWithParam<std::string> {
   std::vector<Finished> finished() {
     std::lock_guard<std::mutex> lock(mu_);
     return finished_;
+  }
+  int dead_letter_calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return dead_letter_calls_;
   }
   std::vector<DeliveryTask> dead_letters() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -226,6 +235,7 @@ class DeliveryPoolTest : public ::testing::TestWithParam<std::string> {
   std::vector<Finished> finished_;
   std::vector<DeliveryTask> dead_letters_;
   std::deque<Status> dead_letter_results_;
+  int dead_letter_calls_ = 0;
 
   std::unique_ptr<DeliveryPool> pool_;  // drained before the rest goes
   std::thread driver_;                   // "link" only
@@ -667,6 +677,7 @@ TEST_P(DeliveryPoolTest, RefusedBatchDeadLettersEachEvent) {
   }
   // c's dead-letter publish failed once and was tried again, without calling the app again.
   EXPECT_THAT(dead, ElementsAre("b", "c", "d", "c"));
+  EXPECT_EQ(dead_letter_calls(), 2) << "the batch's three dead letters went out in one publish, then c alone";
   EXPECT_EQ(app_.received().size(), 2u);
   for (const auto& f : finished()) EXPECT_EQ(f.completion, Completion::kAcked);
   EXPECT_EQ(metrics_.dead_lettered.With({kSub}).Value(), 3);
