@@ -24,51 +24,16 @@ namespace {
 
 constexpr double kMiB = 1024.0 * 1024.0;
 
-const char* kTopics = R"(apiVersion: zroute.io/v1alpha1
-kind: Topic
-metadata:
-  name: orders
-  namespace: default
-spec:
-  retention:
-    maxAge: 1h
----
-apiVersion: zroute.io/v1alpha1
-kind: Topic
-metadata:
-  name: latency
-  namespace: default
-spec:
-  retention:
-    maxAge: 1h
----
-apiVersion: zroute.io/v1alpha1
-kind: Topic
-metadata:
-  name: bulk
-  namespace: default
-spec:
-  retention:
-    maxAge: 1h
----
-apiVersion: zroute.io/v1alpha1
-kind: Topic
-metadata:
-  name: refused
-  namespace: default
-spec:
-  retention:
-    maxAge: 1h
----
-apiVersion: zroute.io/v1alpha1
-kind: Topic
-metadata:
-  name: refused-dlq
-  namespace: default
-spec:
-  retention:
-    maxAge: 1h
-)";
+// The bench's topics, each keeping its events an hour, as one multi-document YAML file.
+std::string Topics() {
+  std::string yaml;
+  for (const char* name : {"orders", "latency", "bulk", "refused", "refused-dlq"}) {
+    if (!yaml.empty()) yaml += "---\n";
+    yaml += std::string("apiVersion: zroute.io/v1alpha1\nkind: Topic\nmetadata:\n  name: ") + name +
+            "\n  namespace: default\nspec:\n  retention:\n    maxAge: 1h\n";
+  }
+  return yaml;
+}
 
 // batch > 1: delivery.batch.maxEvents (and room in flight for a few such batches).
 std::string Subscription(const std::string& name, const std::string& topic, const std::string& app_id,
@@ -147,7 +112,7 @@ StatusOr<Subprocess> BenchRunner::StartRelay(int app_port) const {
 Status BenchRunner::RunDataPath() {
   const std::string manifests = options_.work_dir + "/manifests";
   std::filesystem::create_directories(manifests);
-  ZR_RETURN_IF_ERROR(WriteFile(manifests + "/topics.yaml", kTopics));
+  ZR_RETURN_IF_ERROR(WriteFile(manifests + "/topics.yaml", Topics()));
   ZR_RETURN_IF_ERROR(WriteFile(manifests + "/subscriptions.yaml",
                                Subscription("sink-orders", "orders", "sink", "/events") + "---\n" +
                                    Subscription("sink-bulk", "bulk", "sink", "/events", 100) + "---\n" +
@@ -459,7 +424,7 @@ Status BenchRunner::RunPropagation() {
   const std::string dir = options_.work_dir + "/propagation";
   const std::string manifests = dir + "/manifests";
   std::filesystem::create_directories(manifests);
-  ZR_RETURN_IF_ERROR(WriteFile(manifests + "/topics.yaml", kTopics));
+  ZR_RETURN_IF_ERROR(WriteFile(manifests + "/topics.yaml", Topics()));
   const std::string sub_file = manifests + "/subscriptions.yaml";
   ZR_RETURN_IF_ERROR(WriteFile(sub_file, Subscription("prop-orders", "orders", "fake-0", "/start")));
   const auto poll = std::chrono::milliseconds(20);

@@ -2,11 +2,15 @@
 // (request_framer, response_parser) and by the clients that write requests.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 
 namespace zroute::http_text {
+
+// The longest chunk-size line read (hex size and extensions); longer ones are refused.
+inline constexpr size_t kMaxChunkLine = 1024;
 
 inline char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 

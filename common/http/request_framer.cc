@@ -9,9 +9,8 @@
 namespace zroute {
 namespace {
 
-constexpr size_t kMaxChunkLine = 1024;  // a chunk-size line: hex size and extensions
-
 using http_text::EqualsIgnoreCase;
+using http_text::kMaxChunkLine;
 using http_text::HexDigit;
 using http_text::ParseLength;
 using http_text::TrimSpace;

@@ -7,10 +7,10 @@
 namespace zroute {
 namespace {
 
-constexpr size_t kMaxChunkLine = 1024;  // a chunk-size line: hex size and extensions
 constexpr size_t kMaxChunkSizeDigits = 15;
 
 using http_text::EqualsIgnoreCase;
+using http_text::kMaxChunkLine;
 using http_text::HexDigit;
 using http_text::IsDigit;
 using http_text::IsTokenChar;

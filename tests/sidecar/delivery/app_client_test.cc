@@ -1,20 +1,16 @@
 #include "sidecar/delivery/app_client.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include "common/cloudevents/http_binding.h"
+#include "tests/sidecar/delivery/scripted_app.h"
 #include "tests/sidecar/delivery/test_app.h"
 
 namespace zroute {
 namespace {
 
 using std::chrono::milliseconds;
+using zroute::testing::ScriptedApp;
 using zroute::testing::TestApp;
 
 TEST(ClassifyStatusTest, TwoHundredsAreDelivered) {
@@ -127,61 +123,6 @@ TEST_F(AppClientTest, BinaryModeHeadersCarryEveryAttributeToTheApp) {
   EXPECT_EQ(got.body, e.data);
 }
 
-// Reads one raw HTTP request from a listening socket on 127.0.0.1 and answers 200, so the test
-// sees header values exactly as they were put on the wire.
-class RawCapture {
- public:
-  RawCapture() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    EXPECT_EQ(::listen(fd_, 1), 0);
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~RawCapture() {
-    ::shutdown(fd_, SHUT_RDWR);
-    if (thread_.joinable()) thread_.join();
-    ::close(fd_);
-  }
-  int port() const { return port_; }
-  // The request head (up to the blank line). REQUIRES: the client got its answer.
-  std::string TakeHead() {
-    thread_.join();
-    return head_;
-  }
-
- private:
-  void Serve() {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 10000) <= 0) return;
-    int conn = ::accept(fd_, nullptr, nullptr);
-    if (conn < 0) return;
-    std::string in;
-    char buf[4096];
-    while (in.find("\r\n\r\n") == std::string::npos) {
-      pollfd c{conn, POLLIN, 0};
-      if (::poll(&c, 1, 10000) <= 0) break;
-      ssize_t n = ::recv(conn, buf, sizeof(buf), 0);
-      if (n <= 0) break;
-      in.append(buf, static_cast<size_t>(n));
-    }
-    head_ = in.substr(0, in.find("\r\n\r\n"));
-    const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-    (void)::send(conn, reply.data(), reply.size(), MSG_NOSIGNAL);
-    ::close(conn);
-  }
-
-  int fd_ = -1;
-  int port_ = 0;
-  std::thread thread_;
-  std::string head_;
-};
-
 // The value of header `name` (case-insensitive) in a raw request head.
 std::string RawHeader(const std::string& head, const std::string& name) {
   std::string lower_head = head;
@@ -194,13 +135,16 @@ std::string RawHeader(const std::string& head, const std::string& name) {
 
 TEST(AppClientWireTest, BinaryModeCarriesEveryAttributeAsPercentEncodedHeaders) {
   CloudEvent e = EventWithEveryAttribute();
-  RawCapture capture;
+  // The raw request as it was put on the wire.
+  ScriptedApp capture([](int, const std::string&) {
+    return ScriptedApp::Reply{"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", true};
+  });
   std::string head;
   {
     AppClient client("127.0.0.1", capture.port());
     ASSERT_EQ(client.Deliver("/orders", e, milliseconds(5000)).outcome, DeliveryOutcome::kDelivered);
   }
-  head = capture.TakeHead();
+  head = capture.last_head();
   EXPECT_EQ(head.substr(0, head.find("\r\n")), "POST /orders HTTP/1.1");
   EXPECT_EQ(RawHeader(head, "ce-specversion"), "1.0");
   EXPECT_EQ(RawHeader(head, "ce-id"), "id%20with%20space");
