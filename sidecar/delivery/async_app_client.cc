@@ -194,11 +194,17 @@ void AsyncAppClient::Begin(const std::string& route, const DeliveryRequest& requ
     finished_.push_back({tag, std::move(r)});
     return;
   }
-  Connection* c = nullptr;
+  Connection* idle = nullptr;
   if (!idle_.empty()) {
-    c = idle_.back();
+    idle = idle_.back();
     idle_.pop_back();
-  } else {
+  }
+  Exchange(idle, std::move(bytes), tag, clock_.Now() + timeout);
+}
+
+void AsyncAppClient::Exchange(Connection* c, std::string request, void* tag, MonoTime deadline) {
+  if (c == nullptr) {
+    std::string error;
     c = Open(&error);
     if (c == nullptr) {
       DeliveryResult r;
@@ -209,9 +215,9 @@ void AsyncAppClient::Begin(const std::string& route, const DeliveryRequest& requ
   }
   c->busy = true;
   c->tag = tag;
-  c->deadline = clock_.Now() + timeout;
-  c->may_resend = c->reused;
-  c->out = std::move(bytes);
+  c->deadline = deadline;
+  c->may_resend = c->reused;  // only a kept-alive connection can have been closed while idle
+  c->out = std::move(request);
   c->sent = 0;
   ++running_;
   Start(c);
@@ -303,20 +309,7 @@ void AsyncAppClient::Fail(Connection* c, std::string error) {
     const MonoTime deadline = c->deadline;
     --running_;
     Close(c);
-    std::string open_error;
-    Connection* fresh = Open(&open_error);
-    if (fresh == nullptr) {
-      DeliveryResult r;
-      r.error = open_error;
-      finished_.push_back({tag, std::move(r)});
-      return;
-    }
-    fresh->busy = true;
-    fresh->tag = tag;
-    fresh->deadline = deadline;
-    fresh->out = std::move(request);
-    ++running_;
-    Start(fresh);
+    Exchange(nullptr, std::move(request), tag, deadline);
     return;
   }
   DeliveryResult r;

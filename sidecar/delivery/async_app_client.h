@@ -64,6 +64,8 @@ class AsyncAppClient {
   // The request's bytes, or an error when a header or the route could split the request.
   bool Serialize(const std::string& route, const DeliveryRequest& request, std::string* out, std::string* error) const;
   Connection* Open(std::string* error);
+  // Starts the exchange `tag` on `c` (idle), or on a new connection when `c` is null.
+  void Exchange(Connection* c, std::string request, void* tag, MonoTime deadline);
   void Start(Connection* c);  // sends what it can of c's request
   void OnReady(Connection* c, uint32_t events);
   void Receive(Connection* c);
