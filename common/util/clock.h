@@ -2,6 +2,7 @@
 // autoscaling are tested with simulated time (tests/support/simulated_clock.h), never with sleeps.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 
 namespace zroute {
@@ -9,6 +10,12 @@ namespace zroute {
 using MonoTime = std::chrono::steady_clock::time_point;     // for intervals and deadlines
 using WallTime = std::chrono::system_clock::time_point;     // for display, CloudEvents `time`, retention
 using Duration = std::chrono::nanoseconds;
+
+// Whole milliseconds from `now` until `deadline`, rounded up (a wait of that long does not wake
+// before it), and 0 once it has passed: the timeout for poll(2) and epoll_wait(2).
+inline std::chrono::milliseconds MillisUntil(MonoTime deadline, MonoTime now) {
+  return std::chrono::ceil<std::chrono::milliseconds>(std::max(Duration::zero(), deadline - now));
+}
 
 class Clock {
  public:

@@ -357,7 +357,7 @@ std::vector<AsyncAppClient::Finished> AsyncAppClient::Wait(std::chrono::millisec
   if (!finished_.empty()) timeout = std::chrono::milliseconds(0);
   for (const auto& c : connections_) {
     if (!c->busy) continue;
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(std::max(Duration::zero(), c->deadline - now));
+    auto left = MillisUntil(c->deadline, now);
     if (timeout.count() < 0 || left < timeout) timeout = left;
   }
   const int ms = timeout.count() < 0 ? -1 : static_cast<int>(std::min<int64_t>(timeout.count(), 1 << 30));

@@ -220,7 +220,7 @@ bool DeliveryPool::Round(std::chrono::milliseconds max_wait) {
     }
     if (stopping_ && taken.empty() && app.running() == 0) return false;
     if (!delayed_.empty()) {
-      auto due = std::chrono::ceil<std::chrono::milliseconds>(std::max(Duration::zero(), delayed_.top()->due - now));
+      auto due = MillisUntil(delayed_.top()->due, now);
       if (timeout.count() < 0 || due < timeout) timeout = due;
     }
   }
@@ -257,12 +257,12 @@ std::chrono::milliseconds DeliveryPool::NextWait() const {
       return std::chrono::milliseconds(0);
     }
     if (!delayed_.empty()) {
-      wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(Duration::zero(), delayed_.top()->due - now));
+      wait = MillisUntil(delayed_.top()->due, now);
     }
   }
   if (app_) {
     if (auto next = app_->NextDeadline()) {
-      auto left = std::chrono::ceil<std::chrono::milliseconds>(std::max(Duration::zero(), *next - now));
+      auto left = MillisUntil(*next, now);
       if (wait.count() < 0 || left < wait) wait = left;
     }
   }
@@ -451,7 +451,7 @@ void DeliveryPool::Drain(MonoTime deadline) {
         std::lock_guard<std::mutex> lock(mu_);
         if ((ready_.empty() && running_ == 0) || clock_.Now() >= deadline) break;
       }
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(std::max(Duration::zero(), deadline - clock_.Now()));
+      const auto left = MillisUntil(deadline, clock_.Now());
       Round(std::min(left, std::chrono::milliseconds(100)));
     }
   }
