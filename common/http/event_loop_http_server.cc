@@ -246,10 +246,10 @@ class EventLoopHttpServer::Loop {
     if (c.close_after_flush || c.paused) return;
     bool peer_closed = false;
     for (size_t got = 0; got < kMaxReadPerTurn;) {
-      const size_t old = c.in.size();
-      c.in.resize(old + kReadChunk);
-      const ssize_t n = ::recv(c.fd, c.in.data() + old, kReadChunk, MSG_DONTWAIT);
-      c.in.resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
+      // Into the loop's buffer, then appended: growing `in` by a chunk first would zero-fill 64 KiB
+      // for every request of a kilobyte (3% of the publishing sidecar's CPU).
+      const ssize_t n = ::recv(c.fd, read_buffer_.get(), kReadChunk, MSG_DONTWAIT);
+      if (n > 0) c.in.append(read_buffer_.get(), static_cast<size_t>(n));
       if (n > 0) {
         got += static_cast<size_t>(n);
         buffered_ += static_cast<size_t>(n);
@@ -488,6 +488,7 @@ class EventLoopHttpServer::Loop {
   std::vector<Connection*> paused_;
   bool handled_ = false;             // a handler ran this round
   size_t buffered_ = 0;              // unfinished request bytes of all connections
+  std::unique_ptr<char[]> read_buffer_{new char[kReadChunk]};  // what one recv() takes
 };
 
 EventLoopHttpServer::EventLoopHttpServer(EventLoopOptions options) : options_(options) {}

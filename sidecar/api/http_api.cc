@@ -8,6 +8,7 @@
 
 #include "common/http/bounded_http_server.h"
 #include "common/http/event_loop_http_server.h"
+#include "common/http/http_text.h"
 #include "common/http/listen_thread.h"
 #include "common/security/bearer_token.h"
 #include "common/util/duration.h"
@@ -165,7 +166,7 @@ void HttpApi::Routes() {
     HttpHeaders headers;
     for (const auto& [name, value] : req.headers) {
       std::string lower = name;
-      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (char& c : lower) c = http_text::Lower(c);  // ASCII: header names are tokens
       headers[lower] = value;
     }
     auto ids = publisher_.PublishHttp(req.matches[1], headers, req.body);
