@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -18,20 +19,27 @@ Status ErrnoStatus(const std::string& what, const std::string& path, int err) {
   return Status::IOError(std::move(msg));
 }
 
+// Writes with pwrite() at tracked positions (never O_APPEND, under which Linux would put a
+// positional write at the end).
 class PosixWritableFile final : public WritableFile {
  public:
-  PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  PosixWritableFile(std::string path, int fd, uint64_t end) : path_(std::move(path)), fd_(fd), end_(end) {}
   ~PosixWritableFile() override { (void)Close(); }
 
-  Status Append(std::string_view data) override {
+  Status Append(std::string_view data) override { return WriteAt(end_, data); }
+
+  Status WriteAt(uint64_t offset, std::string_view data) override {
+    uint64_t at = offset;
     while (!data.empty()) {
-      ssize_t n = ::write(fd_, data.data(), data.size());
+      ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(at));
       if (n < 0) {
         if (errno == EINTR) continue;
         return ErrnoStatus("write", path_, errno);
       }
       data.remove_prefix(static_cast<size_t>(n));
+      at += static_cast<uint64_t>(n);
     }
+    end_ = std::max(end_, at);
     return Status::OK();
   }
 
@@ -51,6 +59,7 @@ class PosixWritableFile final : public WritableFile {
  private:
   std::string path_;
   int fd_;
+  uint64_t end_;  // where Append writes
 };
 
 class PosixRandomAccessFile final : public RandomAccessFile {
@@ -77,20 +86,26 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   int fd_;
 };
 
-StatusOr<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path, int flags) {
+StatusOr<std::unique_ptr<WritableFile>> OpenWithFlags(const std::string& path, int flags) {
   int fd = ::open(path.c_str(), flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus("open", path, errno);
-  return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd));
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoStatus("fstat", path, err);
+  }
+  return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd, static_cast<uint64_t>(st.st_size)));
 }
 
 }  // namespace
 
-StatusOr<std::unique_ptr<WritableFile>> PosixFileSystem::OpenAppendable(const std::string& path) {
-  return OpenWritable(path, O_APPEND);
+StatusOr<std::unique_ptr<WritableFile>> PosixFileSystem::OpenWritable(const std::string& path) {
+  return OpenWithFlags(path, 0);
 }
 
 StatusOr<std::unique_ptr<WritableFile>> PosixFileSystem::CreateTruncated(const std::string& path) {
-  return OpenWritable(path, O_TRUNC);
+  return OpenWithFlags(path, O_TRUNC);
 }
 
 StatusOr<std::unique_ptr<RandomAccessFile>> PosixFileSystem::OpenRandomAccess(

@@ -24,7 +24,10 @@ class WritableFile {
   virtual ~WritableFile() = default;
   // Writes all of `data` at the end of the file (one write() unless the kernel writes short).
   virtual Status Append(std::string_view data) = 0;
-  // Makes everything appended so far durable (fdatasync).
+  // Writes all of `data` at byte `offset`, over what is there or past the end (a gap reads as
+  // zeros). The end of the file, where Append writes, moves past it when it ends beyond.
+  virtual Status WriteAt(uint64_t offset, std::string_view data) = 0;
+  // Makes everything written so far durable (fdatasync).
   virtual Status Sync() = 0;
   // Releases the file. Does not sync. Idempotent.
   virtual Status Close() = 0;
@@ -42,8 +45,8 @@ class FileSystem {
  public:
   virtual ~FileSystem() = default;
 
-  // Opens `path` for appending, creating it (empty) when missing.
-  virtual StatusOr<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path) = 0;
+  // Opens `path` for writing (Append at its end, WriteAt anywhere), creating it (empty) when missing.
+  virtual StatusOr<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path) = 0;
   // Creates `path` empty, replacing any existing file.
   virtual StatusOr<std::unique_ptr<WritableFile>> CreateTruncated(const std::string& path) = 0;
   virtual StatusOr<std::unique_ptr<RandomAccessFile>> OpenRandomAccess(const std::string& path) = 0;
@@ -66,7 +69,7 @@ class FileSystem {
 // The operating system's file system. Thread-safe.
 class PosixFileSystem final : public FileSystem {
  public:
-  StatusOr<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path) override;
+  StatusOr<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path) override;
   StatusOr<std::unique_ptr<WritableFile>> CreateTruncated(const std::string& path) override;
   StatusOr<std::unique_ptr<RandomAccessFile>> OpenRandomAccess(const std::string& path) override;
   StatusOr<uint64_t> FileSize(const std::string& path) override;

@@ -1,5 +1,6 @@
 #include "sidecar/outbox/segment_writer.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "sidecar/outbox/crc32c.h"
@@ -69,8 +70,18 @@ bool ParseSegmentFileName(const std::string& name, uint64_t* base_offset) {
 }
 
 Status SegmentWriter::Append(std::string_view bytes) {
-  ZR_RETURN_IF_ERROR(file_->Append(bytes));
+  ZR_RETURN_IF_ERROR(file_->WriteAt(size_, bytes));
   size_ += bytes.size();
+  if (size_ <= filled_) return Status::OK();
+  // Past the zeros: write the next ones now, so that the following rounds write inside the file.
+  static const char kZeros[64 << 10] = {};
+  const uint64_t fill_to = std::max(size_, std::min(size_ + kZeroFillBytes, fill_limit_));
+  for (uint64_t at = size_; at < fill_to;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof kZeros, fill_to - at));
+    ZR_RETURN_IF_ERROR(file_->WriteAt(at, std::string_view(kZeros, n)));
+    at += n;
+  }
+  filled_ = fill_to;
   return Status::OK();
 }
 

@@ -32,7 +32,7 @@ StatusOr<std::shared_ptr<TopicLog::Segment>> TopicLog::CreateSegment(uint64_t ba
   ZR_RETURN_IF_ERROR(fs_.SyncDir(dir_));
   ZR_ASSIGN_OR_RETURN(auto reader, fs_.OpenRandomAccess(segment->path));
   segment->file = std::move(reader);
-  SetWriter(std::make_unique<SegmentWriter>(std::move(file), 0));
+  SetWriter(std::make_unique<SegmentWriter>(std::move(file), 0, segment_bytes_), segment->path);
   return segment;
 }
 
@@ -89,8 +89,8 @@ Status TopicLog::Recover() {
         ZR_RETURN_IF_ERROR(fs_.Truncate(segment->path, good_end));
         segment->file_bytes = good_end;
       }
-      ZR_ASSIGN_OR_RETURN(auto appendable, fs_.OpenAppendable(segment->path));
-      SetWriter(std::make_unique<SegmentWriter>(std::move(appendable), good_end));
+      ZR_ASSIGN_OR_RETURN(auto writable, fs_.OpenWritable(segment->path));
+      SetWriter(std::make_unique<SegmentWriter>(std::move(writable), good_end, segment_bytes_), segment->path);
     } else if (segment->end != bases[i + 1]) {
       if (segment->end > bases[i + 1]) {
         return Status::Corruption("segments overlap in " + dir_ + " at offset " +
@@ -149,12 +149,14 @@ Status TopicLog::Stage(const std::vector<OutboxRecord>& records, std::vector<uin
 
 Status TopicLog::Roll() {
   if (!buffer_.empty()) {
-    ZR_RETURN_IF_ERROR(writer_->Append(buffer_));
+    ZR_RETURN_IF_ERROR(Failed(writer_->Append(buffer_)));
     buffer_.clear();
   }
-  // The old segment is durable before the new one exists, so only the last segment can be torn.
-  // This sync runs on the write side under every policy (once per segment).
-  ZR_RETURN_IF_ERROR(writer_->Sync());
+  // The old segment is durable, without its zero fill, before the new one exists, so only the
+  // last segment can be torn or end in zeros. This sync runs on the write side under every policy
+  // (once per segment).
+  ZR_RETURN_IF_ERROR(Failed(writer_->Sync()));
+  ZR_RETURN_IF_ERROR(Failed(TrimZeroFill()));
   {
     // Waits for a SyncActive of this file on the syncer thread to finish: never close under it.
     std::lock_guard<std::mutex> lock(file_mu_);
@@ -173,11 +175,11 @@ Status TopicLog::Roll() {
 StatusOr<uint64_t> TopicLog::Flush(bool sync) {
   if (staged_bytes_ == 0 && pending_.size() == 1) return uint64_t{0};
   if (!buffer_.empty()) {
-    ZR_RETURN_IF_ERROR(writer_->Append(buffer_));
+    ZR_RETURN_IF_ERROR(Failed(writer_->Append(buffer_)));
     buffer_.clear();
     if (buffer_.capacity() > (4u << 20)) buffer_.shrink_to_fit();
   }
-  if (sync) ZR_RETURN_IF_ERROR(writer_->Sync());
+  if (sync) ZR_RETURN_IF_ERROR(Failed(writer_->Sync()));
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (Pending& p : pending_) {
@@ -202,24 +204,40 @@ StatusOr<uint64_t> TopicLog::Flush(bool sync) {
   return published;
 }
 
-void TopicLog::SetWriter(std::unique_ptr<SegmentWriter> writer) {
+void TopicLog::SetWriter(std::unique_ptr<SegmentWriter> writer, std::string path) {
   std::lock_guard<std::mutex> lock(file_mu_);
   writer_ = std::move(writer);
+  writer_path_ = std::move(path);
   writer_open_ = true;
+}
+
+Status TopicLog::Failed(Status status) {
+  if (!status.ok()) write_failed_.store(true);
+  return status;
+}
+
+Status TopicLog::TrimZeroFill() {
+  if (writer_->file_length() == writer_->size()) return Status::OK();
+  return fs_.Truncate(writer_path_, writer_->size());
 }
 
 Status TopicLog::SyncActive() {
   // fdatasync concurrent with the write side's write() on the same descriptor is fine; file_mu_
   // only keeps the descriptor from being closed or replaced during the sync.
   std::lock_guard<std::mutex> lock(file_mu_);
-  return writer_open_ ? writer_->Sync() : Status::OK();
+  return writer_open_ ? Failed(writer_->Sync()) : Status::OK();
 }
 
 Status TopicLog::CloseWriter() {
   std::lock_guard<std::mutex> lock(file_mu_);
   if (!writer_open_) return Status::OK();
   writer_open_ = false;
-  return writer_->Close();
+  // A cleanly closed log ends at its last record; a crash leaves the zeros for recovery to cut.
+  // After a failed write or fdatasync nothing more is made durable (the truncate's fsync would
+  // keep records never acknowledged): recovery decides what survived.
+  Status trimmed = write_failed_.load() ? Status::OK() : TrimZeroFill();
+  Status closed = writer_->Close();
+  return trimmed.ok() ? closed : trimmed;
 }
 
 uint64_t TopicLog::EndOffset() const {

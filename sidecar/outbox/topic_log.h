@@ -14,6 +14,7 @@
 // fdatasync when Flush is asked to sync). Staged records are invisible.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -30,8 +31,9 @@ namespace zroute {
 class TopicLog {
  public:
   // Opens (recovering) or creates the log in `dir`, which must exist. Recovery verifies every
-  // record of the last segment and truncates it at the first torn or corrupt record; earlier
-  // segments are only indexed (their CRCs are checked when read).
+  // record of the last segment and truncates it at the first torn or corrupt record, or at the
+  // zeros written ahead of the records (SegmentWriter); earlier segments are only indexed (their
+  // CRCs are checked when read).
   static StatusOr<std::unique_ptr<TopicLog>> Open(FileSystem& fs, std::string dir,
                                                   uint64_t segment_bytes);
   ~TopicLog();
@@ -102,7 +104,11 @@ class TopicLog {
   StatusOr<uint64_t> IndexSegment(Segment& segment, uint64_t file_size, bool verify);
   StatusOr<std::shared_ptr<Segment>> CreateSegment(uint64_t base);
   Status Roll();
-  void SetWriter(std::unique_ptr<SegmentWriter> writer);  // the holder of the write side
+  void SetWriter(std::unique_ptr<SegmentWriter> writer, std::string path);  // the holder of the write side
+  // Cuts the active segment file's zero fill (SegmentWriter) off, durably.
+  Status TrimZeroFill();
+  // Returns `status`; remembers a failure of the segment file's writes or syncs.
+  Status Failed(Status status);
   void ResetPending(const std::shared_ptr<Segment>& active);
   // A snapshot of what a reader needs from the segment holding *offset (raised to the first
   // retained offset); nullptr when *offset is at or past the end of the log.
@@ -127,7 +133,9 @@ class TopicLog {
   // another thread; the write side reads writer_ and calls Append/Sync without it.
   std::mutex file_mu_;
   std::unique_ptr<SegmentWriter> writer_;
+  std::string writer_path_;
   bool writer_open_ = false;
+  std::atomic<bool> write_failed_{false};  // a write, sync or trim of a segment file failed
 
   // Write-side state.
   std::vector<Pending> pending_;  // back() is the active segment

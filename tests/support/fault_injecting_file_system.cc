@@ -9,8 +9,12 @@ class FaultInjectingWritableFile final : public WritableFile {
       : fs_(fs), base_(std::move(base)) {}
 
   Status Append(std::string_view data) override {
-    ZR_RETURN_IF_ERROR(fs_.BeforeAppend());
+    ZR_RETURN_IF_ERROR(fs_.BeforeWrite());
     return base_->Append(data);
+  }
+  Status WriteAt(uint64_t offset, std::string_view data) override {
+    ZR_RETURN_IF_ERROR(fs_.BeforeWrite());
+    return base_->WriteAt(offset, data);
   }
   Status Sync() override {
     ZR_RETURN_IF_ERROR(fs_.BeforeSync());
@@ -41,15 +45,15 @@ Status FaultInjectingFileSystem::BeforeSync() {
   return Status::OK();
 }
 
-Status FaultInjectingFileSystem::BeforeAppend() {
-  appends_.fetch_add(1);
+Status FaultInjectingFileSystem::BeforeWrite() {
+  writes_.fetch_add(1);
   if (fail_writes_.load()) return Status::IOError("injected write failure");
   return Status::OK();
 }
 
-StatusOr<std::unique_ptr<WritableFile>> FaultInjectingFileSystem::OpenAppendable(
+StatusOr<std::unique_ptr<WritableFile>> FaultInjectingFileSystem::OpenWritable(
     const std::string& path) {
-  ZR_ASSIGN_OR_RETURN(auto file, base_.OpenAppendable(path));
+  ZR_ASSIGN_OR_RETURN(auto file, base_.OpenWritable(path));
   return std::unique_ptr<WritableFile>(new FaultInjectingWritableFile(*this, std::move(file)));
 }
 

@@ -18,7 +18,7 @@ class FaultInjectingFileSystem final : public FileSystem {
 
   // After `n` more successful file syncs, every file sync fails with IOError (n = 0: the next).
   void FailSyncsAfter(int64_t n) { syncs_before_failure_.store(n); }
-  // Every Append to a writable file fails while set.
+  // Every write (Append or WriteAt) to a writable file fails while set.
   void FailWrites(bool fail) { fail_writes_.store(fail); }
   // Runs `hook` at the start of every file sync, on the syncing thread, before the sync is counted
   // as failing or not (e.g. to hold a sync until the test releases it). Empty: none.
@@ -34,9 +34,9 @@ class FaultInjectingFileSystem final : public FileSystem {
 
   int64_t file_syncs() const { return file_syncs_.load(); }
   int64_t dir_syncs() const { return dir_syncs_.load(); }
-  int64_t appends() const { return appends_.load(); }
+  int64_t writes() const { return writes_.load(); }
 
-  StatusOr<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path) override;
+  StatusOr<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path) override;
   StatusOr<std::unique_ptr<WritableFile>> CreateTruncated(const std::string& path) override;
   StatusOr<std::unique_ptr<RandomAccessFile>> OpenRandomAccess(const std::string& path) override {
     return base_.OpenRandomAccess(path);
@@ -61,7 +61,7 @@ class FaultInjectingFileSystem final : public FileSystem {
 
   // Called by the wrapped files.
   Status BeforeSync();
-  Status BeforeAppend();
+  Status BeforeWrite();
 
  private:
   FileSystem& base_;
@@ -69,7 +69,7 @@ class FaultInjectingFileSystem final : public FileSystem {
   std::atomic<bool> fail_writes_{false};
   std::atomic<int64_t> file_syncs_{0};
   std::atomic<int64_t> dir_syncs_{0};
-  std::atomic<int64_t> appends_{0};
+  std::atomic<int64_t> writes_{0};
   std::mutex hook_mu_;
   std::function<void()> sync_hook_;  // guarded by hook_mu_; run outside it
 };

@@ -22,6 +22,13 @@ class MemoryWritableFile final : public WritableFile {
     node_->data.append(data);
     return Status::OK();
   }
+  Status WriteAt(uint64_t offset, std::string_view data) override {
+    if (!node_) return Status::FailedPrecondition("file closed");
+    std::lock_guard<std::mutex> lock(node_->mu);
+    if (node_->data.size() < offset + data.size()) node_->data.resize(offset + data.size(), '\0');
+    node_->data.replace(offset, data.size(), data);
+    return Status::OK();
+  }
   Status Sync() override {
     if (!node_) return Status::FailedPrecondition("file closed");
     std::lock_guard<std::mutex> lock(node_->mu);
@@ -67,7 +74,7 @@ std::shared_ptr<MemoryFileSystem::Node> MemoryFileSystem::Find(const std::string
   return it == files_.end() ? nullptr : it->second;
 }
 
-StatusOr<std::unique_ptr<WritableFile>> MemoryFileSystem::OpenAppendable(const std::string& path) {
+StatusOr<std::unique_ptr<WritableFile>> MemoryFileSystem::OpenWritable(const std::string& path) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!ParentExists(path)) return Status::NotFound("no directory for " + path);
   auto& node = files_[path];

@@ -23,7 +23,7 @@ class MemoryFileSystem final : public FileSystem {
     std::string durable;  // what survives a crash
   };
 
-  StatusOr<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path) override;
+  StatusOr<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path) override;
   StatusOr<std::unique_ptr<WritableFile>> CreateTruncated(const std::string& path) override;
   StatusOr<std::unique_ptr<RandomAccessFile>> OpenRandomAccess(const std::string& path) override;
   StatusOr<uint64_t> FileSize(const std::string& path) override;

@@ -5,6 +5,7 @@
 
 #include "sidecar/outbox/outbox.h"
 #include "sidecar/outbox/outbox_format.h"
+#include "sidecar/outbox/segment_reader.h"
 #include "sidecar/outbox/segment_writer.h"
 #include "tests/sidecar/outbox/outbox_test_util.h"
 #include "tests/support/memory_file_system.h"
@@ -191,6 +192,57 @@ TEST_F(OutboxRecoveryTest, EmptyTopicDirectoryOpensAsEmptyLog) {
   EXPECT_EQ(topics, std::vector<std::string>{"t"});
   ASSERT_TRUE(outbox->Append("t", OneRecord("record-0")).ok());
   ExpectRecords(*outbox, 1);
+}
+
+// The active segment is zero-filled ahead of its records (SegmentWriter): a crash leaves those
+// zeros on disk, recovery cuts them off and appends continue after the last record.
+TEST_F(OutboxRecoveryTest, ZerosWrittenAheadAreCutOffAfterACrash) {
+  auto outbox = MustOpen(OneSegmentOptions(), clock_, fs_);
+  size_t records_end = 0;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(outbox->Append("t", OneRecord("record-" + std::to_string(i))).ok());
+    records_end += EncodedRecordSize(MakeRecord("record-" + std::to_string(i)));
+  }
+  auto crashed = fs_.CrashCopy();  // no Close: what a power loss leaves
+  const std::string on_disk = crashed->GetContent(kSegment0);
+  ASSERT_GT(on_disk.size(), records_end) << "the fill is durable with the records";
+  EXPECT_EQ(on_disk.find_first_not_of('\0', records_end), std::string::npos);
+
+  auto reopened = MustOpen(OneSegmentOptions(), clock_, *crashed);
+  ASSERT_NE(reopened, nullptr);
+  ExpectRecords(*reopened, 5);
+  EXPECT_EQ(crashed->GetContent(kSegment0).size(), records_end) << "zeros cut off";
+  auto next = reopened->Append("t", OneRecord("record-5"));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ((*next)[0], 5u);
+
+  // And again, from the recovered log's own fill.
+  auto twice = crashed->CrashCopy();
+  auto again = MustOpen(OneSegmentOptions(), clock_, *twice);
+  ASSERT_NE(again, nullptr);
+  ExpectRecords(*again, 6);
+}
+
+// Only the active segment carries zeros: a rolled segment and a cleanly closed log end at their
+// last record, so a file's length is its records' bytes.
+TEST_F(OutboxRecoveryTest, RolledSegmentsAndACleanCloseLeaveNoZeros) {
+  WriteRecords(fs_, clock_, SmallOptions(), 100);
+  auto names = fs_.ListDir("/outbox/t");
+  ASSERT_TRUE(names.ok());
+  ASSERT_GE(names->size(), 3u);
+  for (const std::string& name : *names) {
+    uint64_t base = 0;
+    if (!ParseSegmentFileName(name, &base)) continue;
+    const std::string content = fs_.GetContent("/outbox/t/" + name);
+    size_t position = 0;
+    DecodedRecord record;
+    size_t needed = 0;
+    while (position < content.size() &&
+           DecodeRecord(std::string_view(content).substr(position), true, &record, &needed) == DecodeResult::kRecord) {
+      position += record.encoded_size;
+    }
+    EXPECT_EQ(position, content.size()) << name << " ends in something other than records";
+  }
 }
 
 }  // namespace

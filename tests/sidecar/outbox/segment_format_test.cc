@@ -8,6 +8,8 @@
 #include "sidecar/outbox/segment_reader.h"
 #include "sidecar/outbox/segment_writer.h"
 #include "tests/sidecar/outbox/outbox_test_util.h"
+#include "tests/support/fault_injecting_file_system.h"
+#include "tests/support/memory_file_system.h"
 
 namespace zroute {
 namespace {
@@ -187,6 +189,80 @@ TEST(SegmentFormatTest, SegmentNamesRoundTrip) {
   EXPECT_FALSE(ParseSegmentFileName("0000000000000000004x.log", &base));
   EXPECT_FALSE(ParseSegmentFileName("00000000000000000042.tmp", &base));
   EXPECT_FALSE(ParseSegmentFileName("cursors", &base));
+}
+
+TEST(SegmentFormatTest, AHeaderOfZerosIsNeverARecord) {
+  // What recovery relies on to stop at the zeros a SegmentWriter writes ahead.
+  const std::string zeros(outbox_format::kHeaderSize + 64, '\0');
+  DecodedRecord record;
+  size_t needed = 0;
+  EXPECT_EQ(DecodeRecord(zeros, /*verify_crc=*/true, &record, &needed), DecodeResult::kCorrupt);
+}
+
+class SegmentWriterTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<SegmentWriter> Create(uint64_t fill_limit) {
+    EXPECT_TRUE(fs_.CreateDir("/d").ok());
+    auto file = fs_.CreateTruncated(kPath);
+    EXPECT_TRUE(file.ok());
+    return std::make_unique<SegmentWriter>(std::move(file).value(), 0, fill_limit);
+  }
+  static constexpr const char* kPath = "/d/segment";
+  testing::MemoryFileSystem fs_;
+};
+
+TEST_F(SegmentWriterTest, WritesItsRecordsInsideZerosWrittenAhead) {
+  constexpr uint64_t kFill = SegmentWriter::kZeroFillBytes;
+  auto writer = Create(64 << 20);
+  const std::string a = Encode(0, MakeRecord("first")), b = Encode(1, MakeRecord("second"));
+  ASSERT_TRUE(writer->Append(a).ok());
+  EXPECT_EQ(writer->size(), a.size());
+  EXPECT_EQ(writer->file_length(), a.size() + kFill);
+  std::string content = fs_.GetContent(kPath);
+  ASSERT_EQ(content.size(), a.size() + kFill);
+  EXPECT_EQ(content.substr(0, a.size()), a);
+  EXPECT_EQ(content.find_first_not_of('\0', a.size()), std::string::npos) << "zeros after the record";
+
+  // The next record lands inside the file: its length does not change.
+  ASSERT_TRUE(writer->Append(b).ok());
+  EXPECT_EQ(writer->size(), a.size() + b.size());
+  EXPECT_EQ(fs_.GetContent(kPath).size(), a.size() + kFill);
+  EXPECT_EQ(fs_.GetContent(kPath).substr(0, a.size() + b.size()), a + b);
+
+  // Past the zeros, the next fill starts after the record that ran past them.
+  const std::string big(kFill, 'x');
+  ASSERT_TRUE(writer->Append(big).ok());
+  const uint64_t end = a.size() + b.size() + big.size();
+  EXPECT_EQ(writer->file_length(), end + kFill);
+  content = fs_.GetContent(kPath);
+  ASSERT_EQ(content.size(), end + kFill);
+  EXPECT_EQ(content.substr(a.size() + b.size(), big.size()), big);
+  EXPECT_EQ(content.find_first_not_of('\0', end), std::string::npos);
+}
+
+TEST_F(SegmentWriterTest, TheFillStopsAtTheSegmentSizeButARecordMayPassIt) {
+  auto writer = Create(1000);
+  ASSERT_TRUE(writer->Append(std::string(100, 'a')).ok());
+  EXPECT_EQ(fs_.GetContent(kPath).size(), 1000u);
+  ASSERT_TRUE(writer->Append(std::string(950, 'b')).ok());
+  EXPECT_EQ(writer->size(), 1050u);
+  EXPECT_EQ(writer->file_length(), 1050u) << "no zeros past a record beyond the limit";
+  EXPECT_EQ(fs_.GetContent(kPath), std::string(100, 'a') + std::string(950, 'b'));
+}
+
+TEST_F(SegmentWriterTest, AFailedWriteLeavesTheSizeAsItWas) {
+  testing::FaultInjectingFileSystem faulty(fs_);
+  ASSERT_TRUE(fs_.CreateDir("/d").ok());
+  auto file = faulty.CreateTruncated(kPath);
+  ASSERT_TRUE(file.ok());
+  SegmentWriter writer(std::move(file).value(), 0, 64 << 20);
+  ASSERT_TRUE(writer.Append("abc").ok());
+  faulty.FailWrites(true);
+  EXPECT_FALSE(writer.Append("def").ok());
+  EXPECT_EQ(writer.size(), 3u);
+  faulty.Heal();
+  ASSERT_TRUE(writer.Append("ghi").ok());
+  EXPECT_EQ(fs_.GetContent(kPath).substr(0, 6), "abcghi");
 }
 
 }  // namespace
