@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/http/http_text.h"
 #include "common/http/refusal.h"
 #include "common/http/request_framer.h"
 #include "common/http/socket_io.h"
@@ -305,14 +306,19 @@ class EventLoopHttpServer::Loop {
   }
 
   void Handle(Connection& c, std::string_view request, const RequestFrame& frame) {
-    const size_t response_start = c.out.size();
-    BufferStream strm(c.fd, request, c.out, c.remote_ip, c.remote_port, c.local_ip, c.local_port);
+    bool ok = true;
     bool connection_closed = false;
     ++c.served;
     const bool last = c.served >= server_.keep_alive_max_count_;
-    const bool ok = server_.ProcessRequest(strm, last, connection_closed);
-    if (c.continue_sent && std::string_view(c.out).substr(response_start, kContinue.size()) == kContinue) {
-      c.out.erase(response_start, kContinue.size());
+    const bool fast = server_.fast_handler_ && !last && !frame.body_over_limit && !c.continue_sent &&
+                      AnswerFast(c, request, &connection_closed);
+    if (!fast) {
+      const size_t response_start = c.out.size();
+      BufferStream strm(c.fd, request, c.out, c.remote_ip, c.remote_port, c.local_ip, c.local_port);
+      ok = server_.ProcessRequest(strm, last, connection_closed);
+      if (c.continue_sent && std::string_view(c.out).substr(response_start, kContinue.size()) == kContinue) {
+        c.out.erase(response_start, kContinue.size());
+      }
     }
     c.in_pos += request.size();
     buffered_ -= request.size();
@@ -330,6 +336,46 @@ class EventLoopHttpServer::Loop {
     }
     handled_ = true;
     JoinRound(c);
+  }
+
+  // Offers a plain kept-alive HTTP/1.1 request to the fast handler (see set_fast_handler) and
+  // writes its answer. False: the request is httplib's.
+  bool AnswerFast(Connection& c, std::string_view request, bool* connection_closed) {
+    if (!ParseRequestHead(request, &head_) || head_.version != "HTTP/1.1") return false;
+    for (const auto& [name, value] : head_.headers) {
+      if (http_text::EqualsIgnoreCase(name, "Expect")) return false;
+      if (http_text::EqualsIgnoreCase(name, "Connection") && !http_text::EqualsIgnoreCase(value, "keep-alive")) {
+        return false;
+      }
+    }
+    httplib::Response res;
+    try {
+      if (!server_.fast_handler_(head_, res)) return false;
+    } catch (...) {
+      res = httplib::Response();
+      res.status = 500;  // as httplib answers a handler that throws
+    }
+    const bool close = http_text::EqualsIgnoreCase(res.get_header_value("Connection"), "close");
+    std::string& out = c.out;
+    out.append("HTTP/1.1 ").append(std::to_string(res.status)).append(" ").append(http_text::ReasonPhrase(res.status));
+    out.append("\r\n");
+    for (const auto& [name, value] : res.headers) {
+      if (http_text::EqualsIgnoreCase(name, "Content-Length") || http_text::EqualsIgnoreCase(name, "Connection") ||
+          http_text::EqualsIgnoreCase(name, "Keep-Alive")) {
+        continue;  // written below, from the body and the connection's state
+      }
+      out.append(name).append(": ").append(value).append("\r\n");
+    }
+    out.append("Content-Length: ").append(std::to_string(res.body.size())).append("\r\n");
+    if (close) {
+      out.append("Connection: close\r\n");
+    } else {
+      out.append("Keep-Alive: timeout=").append(std::to_string(server_.keep_alive_timeout_sec_));
+      out.append(", max=").append(std::to_string(server_.keep_alive_max_count_)).append("\r\n");
+    }
+    out.append("\r\n").append(res.body);
+    *connection_closed = close;
+    return true;
   }
 
   void JoinRound(Connection& c) {
@@ -489,6 +535,7 @@ class EventLoopHttpServer::Loop {
   bool handled_ = false;             // a handler ran this round
   size_t buffered_ = 0;              // unfinished request bytes of all connections
   std::unique_ptr<char[]> read_buffer_{new char[kReadChunk]};  // what one recv() takes
+  RequestHead head_;  // the request AnswerFast offers (its vector kept between requests)
 };
 
 EventLoopHttpServer::EventLoopHttpServer(EventLoopOptions options) : options_(options) {}

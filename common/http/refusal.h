@@ -12,6 +12,8 @@
 #include <cstddef>
 #include <string>
 
+#include "common/http/http_text.h"
+
 namespace zroute {
 
 inline constexpr std::chrono::milliseconds kRefusalDrainTime{500};
@@ -20,12 +22,7 @@ inline constexpr size_t kRefusalDrainBytes = 1 << 20;
 // "HTTP/1.1 <status> <reason>" with {"error": error} as the body and Connection: close.
 // `error` is zroute's own text (not escaped).
 inline std::string RefusalResponse(int status, const std::string& error) {
-  const char* reason = status == 400   ? "Bad Request"
-                       : status == 408 ? "Request Timeout"
-                       : status == 413 ? "Payload Too Large"
-                       : status == 431 ? "Request Header Fields Too Large"
-                       : status == 501 ? "Not Implemented"
-                                       : "Error";
+  const char* reason = http_text::ReasonPhrase(status);
   const std::string body = "{\"error\":\"" + error + "\"}";
   return "HTTP/1.1 " + std::to_string(status) + " " + reason +
          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +

@@ -55,6 +55,7 @@ StatusOr<int> HttpApi::Start() {
     // A round's publishes are staged; their 202s leave once one write and one fdatasync made all
     // of them durable. A failure there closes those connections unanswered (the apps retry).
     publisher_.set_staging(true);
+    loop->set_fast_handler([this](const RequestHead& request, httplib::Response& res) { return PublishFast(request, res); });
     loop->set_before_responses([this] {
       Status s = publisher_.CommitStaged();
       if (!s.ok()) ZR_LOG(kError, "api", "publishes not made durable, their answers withheld", {{"error", s.ToString()}});
@@ -148,6 +149,39 @@ void HttpApi::ProbeAndMetricsRoutes(httplib::Server& server) {
   });
 }
 
+void HttpApi::Publish(const std::string& topic, const HttpHeaders& headers, const std::string& body,
+                      httplib::Response& res) {
+  auto ids = publisher_.PublishHttp(topic, headers, body);
+  if (!ids.ok()) {
+    ReplyError(res, ids.status());
+    return;
+  }
+  Reply(res, 202, {{"ids", *ids}});
+}
+
+bool HttpApi::PublishFast(const RequestHead& request, httplib::Response& res) {
+  constexpr std::string_view kPrefix = "/v1/publish/";
+  if (request.method != "POST" || request.target.substr(0, kPrefix.size()) != kPrefix) return false;
+  const std::string_view topic = request.target.substr(kPrefix.size());
+  // httplib splits off a query and percent-decodes the path before routing: those stay its.
+  if (topic.empty() || topic.find_first_of("/?#%") != std::string_view::npos) return false;
+  if (!config_.api_token.empty()) {
+    const std::optional<std::string_view> authorization = request.Find("Authorization");
+    if (!authorization || !security::BearerTokenMatches(*authorization, config_.api_token)) return false;  // 401
+  }
+  if (const auto type = request.Find("Content-Type"); type && http_text::EqualsIgnoreCase(type->substr(0, 10), "multipart/")) {
+    return false;  // httplib parses those into form parts, not a body
+  }
+  HttpHeaders headers;
+  for (const auto& [name, value] : request.headers) {
+    std::string lower(name);
+    for (char& c : lower) c = http_text::Lower(c);
+    headers[std::move(lower)] = std::string(value);  // as the route: the last of repeated fields
+  }
+  Publish(std::string(topic), headers, std::string(request.body), res);
+  return true;
+}
+
 void HttpApi::Routes() {
   // With an API token, every /v1/ call must carry it; probes and /metrics stay open. Checked
   // before the body is read, so a caller without the token cannot make the sidecar read one.
@@ -169,12 +203,7 @@ void HttpApi::Routes() {
       for (char& c : lower) c = http_text::Lower(c);  // ASCII: header names are tokens
       headers[lower] = value;
     }
-    auto ids = publisher_.PublishHttp(req.matches[1], headers, req.body);
-    if (!ids.ok()) {
-      ReplyError(res, ids.status());
-      return;
-    }
-    Reply(res, 202, {{"ids", *ids}});
+    Publish(req.matches[1], headers, req.body, res);
   });
   ProbeAndMetricsRoutes(*server_);
   server_->Get("/v1/admin/subscriptions", [this](const httplib::Request&, httplib::Response& res) {

@@ -25,12 +25,14 @@
 #include <thread>
 
 #include "common/http/bounded_http_server.h"
+#include "common/http/request_head.h"
 #include "common/util/status.h"
 #include "sidecar/api/publisher.h"
 #include "sidecar/link/link_loop.h"
 
 namespace httplib {
 class Server;
+struct Response;
 }
 
 namespace zroute {
@@ -54,6 +56,12 @@ class HttpApi {
 
  private:
   void Routes();
+  // The answer to POST /v1/publish/{topic}, from either path below.
+  void Publish(const std::string& topic, const HttpHeaders& headers, const std::string& body, httplib::Response& res);
+  // The publish route without httplib's request object (EventLoopHttpServer::set_fast_handler):
+  // a plain POST /v1/publish/{topic} gets the route's answer; false leaves anything else (a topic
+  // to percent-decode, a query, a missing or wrong token, multipart) to httplib and the route.
+  bool PublishFast(const RequestHead& request, httplib::Response& res);
   // GET /healthz, /readyz and /metrics: served by both listeners.
   void ProbeAndMetricsRoutes(httplib::Server& server);
   StatusOr<int> StartMetricsListener();

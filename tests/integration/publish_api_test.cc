@@ -185,6 +185,56 @@ TEST_F(PublishApiTest, TraceContextContinuesFromPublisherToSubscriberWithANewSpa
   }
 }
 
+// A kept-alive connection's plain publishes are answered by the event loop's fast path
+// (HttpApi::PublishFast), a closing connection's by httplib's route: both give the same answer to
+// the same request, good or bad, and what the fast path leaves to the route (a percent-encoded
+// topic, a query) is still served.
+TEST_F(PublishApiTest, KeptAliveAndClosingConnectionsGetTheSameAnswers) {
+  httplib::Client kept("127.0.0.1", port_), closing("127.0.0.1", port_);
+  kept.set_keep_alive(true);
+  struct Case {
+    std::string path;
+    httplib::Headers headers;
+    std::string body;
+    std::string content_type;
+  };
+  auto binary = [](const std::string& id) {
+    return httplib::Headers{{"ce-specversion", "1.0"}, {"ce-id", id}, {"ce-source", "/shop"}, {"ce-type", "t"}};
+  };
+  int accepted = 0;
+  for (int round = 0; round < 2; ++round) {
+    const std::string n = std::to_string(round);
+    const std::vector<Case> cases = {
+        {"/v1/publish/orders", binary("k-" + n), "{}", "application/json"},
+        {"/v1/publish/orders", {}, R"({"specversion":"1.0","id":"s-)" + n + R"(","source":"/s","type":"t"})",
+         "application/cloudevents+json"},
+        {"/v1/publish/%6Frders", binary("pct-" + n), "{}", "application/json"},
+        {"/v1/publish/orders?x=1", binary("q-" + n), "{}", "application/json"},
+        {"/v1/publish/orders", {{"ce-specversion", "1.0"}, {"ce-source", "/s"}, {"ce-type", "t"}}, "{}",
+         "application/json"},
+        {"/v1/publish/nope", binary("n-" + n), "{}", "application/json"},
+        {"/v1/publish/orders", {}, R"({"specversion":"1.0",)", "application/cloudevents+json"},
+        {"/v1/publish/orders", binary("big-" + n), std::string(70000, 'x'), "application/json"},
+    };
+    for (const Case& c : cases) {
+      auto via_fast = kept.Post(c.path, c.headers, c.body, c.content_type.c_str());
+      auto via_route = closing.Post(c.path, c.headers, c.body, c.content_type.c_str());
+      ASSERT_TRUE(via_fast && via_route) << c.path;
+      EXPECT_EQ(via_fast->status, via_route->status) << c.path << " " << via_fast->body << " / " << via_route->body;
+      EXPECT_EQ(via_fast->get_header_value("Content-Type"), via_route->get_header_value("Content-Type")) << c.path;
+      if (via_fast->status == 202) {
+        accepted += 2;
+        // The same ids, but each answer's own: the events were published once each.
+        EXPECT_EQ(nlohmann::json::parse(via_fast->body)["ids"].size(), 1u) << via_fast->body;
+      } else {
+        EXPECT_EQ(via_fast->body, via_route->body) << c.path;
+      }
+    }
+  }
+  EXPECT_EQ(accepted, 16);
+  ASSERT_TRUE(WaitUntil(std::chrono::seconds(30), [&] { return Stats(*audit_).value("received", 0) >= accepted / 2; }));
+}
+
 TEST_F(PublishApiTest, TopicEventsEndpointReadsTheLogAndRefusesBadQueries) {
   const httplib::Headers binary{{"ce-specversion", "1.0"}, {"ce-source", "/shop"}, {"ce-type", "t"}};
   for (int i = 0; i < 3; ++i) {

@@ -41,6 +41,7 @@ class HttpServerTest : public ::testing::TestWithParam<ServerKind> {
       auto loop = std::make_unique<EventLoopHttpServer>(loop_options);
       loop_ = loop.get();
       if (hook_) loop->set_before_responses(hook_);
+      if (fast_) loop->set_fast_handler(fast_);
       server_ = std::move(loop);
     } else {
       server_ = std::make_unique<BoundedHttpServer>(limits);
@@ -128,6 +129,7 @@ class HttpServerTest : public ::testing::TestWithParam<ServerKind> {
   std::unique_ptr<httplib::Server> server_;
   EventLoopHttpServer* loop_ = nullptr;  // server_, for ServerKind::kEventLoop
   std::function<bool()> hook_;           // the loop's round hook, when set before Start
+  EventLoopHttpServer::FastHandler fast_;  // the loop's fast handler, when set before Start
   size_t payload_max_ = 0;               // httplib's default when 0
   std::thread listener_;
   int port_ = 0;
@@ -467,6 +469,109 @@ TEST_P(EventLoopHttpServerTest, LargeRequestsOverTheBufferBoundTakeTurns) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Loop, EventLoopHttpServerTest, ::testing::Values(ServerKind::kEventLoop),
+                         [](const ::testing::TestParamInfo<ServerKind>&) { return "EventLoop"; });
+
+// --- the fast handler ---
+class FastHandlerTest : public EventLoopHttpServerTest {
+ protected:
+  void SetUp() override {
+    // Answers POST /echo-size itself ("fast <n>", 202), except when the body is "decline";
+    // "close" asks for the connection to close, "throw" throws.
+    fast_ = [this](const RequestHead& request, httplib::Response& res) {
+      if (request.method != "POST" || request.target != "/echo-size" || request.body == "decline") return false;
+      if (request.body == "throw") throw std::runtime_error("handler failed");
+      ++fast_handled_;
+      if (request.body == "close") res.set_header("Connection", "close");
+      res.status = 202;
+      res.set_content("fast " + std::to_string(request.body.size()), "text/plain");
+      return true;
+    };
+  }
+  static std::string Post(const std::string& body, const std::string& extra_headers = "",
+                          const std::string& version = "HTTP/1.1") {
+    return "POST /echo-size " + version + "\r\nHost: x\r\n" + extra_headers + "Content-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+  std::atomic<int> fast_handled_{0};
+};
+
+TEST_P(FastHandlerTest, AnswersPlainRequestsAsHttplibWouldOnAKeptAliveConnection) {
+  Start();
+  Dial();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(SendAll(Post(std::string(10 + i, 'b'))));
+    const std::string expected_body = "fast " + std::to_string(10 + i);
+    const std::string got = ReadResponse(expected_body);
+    EXPECT_EQ(got, "HTTP/1.1 202 Accepted\r\nContent-Type: text/plain\r\nContent-Length: " +
+                       std::to_string(expected_body.size()) +
+                       "\r\nKeep-Alive: timeout=60, max=100\r\n\r\n" + expected_body);
+  }
+  EXPECT_EQ(fast_handled_.load(), 3);
+  EXPECT_EQ(handled_.load(), 0) << "httplib's route ran";
+
+  // httplib's client reads those answers like its own server's.
+  httplib::Client client("127.0.0.1", port_);
+  client.set_keep_alive(true);
+  for (int i = 0; i < 2; ++i) {
+    auto res = client.Post("/echo-size", "abc", "text/plain");
+    ASSERT_TRUE(res) << httplib::to_string(res.error());
+    EXPECT_EQ(res->status, 202);
+    EXPECT_EQ(res->body, "fast 3");
+  }
+}
+
+TEST_P(FastHandlerTest, EverythingButAPlainKeptAliveRequestIsHttplibs) {
+  Start();
+  const std::vector<std::string> requests = {
+      Post("abc", "Connection: close\r\n"),
+      Post("abc", "", "HTTP/1.0"),
+      Post("abc", "Expect: 100-continue\r\n"),
+      "POST /echo-size HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+      Post("abc", "X-Folded: a\r\n  b\r\n"),
+      Post("decline"),
+  };
+  for (const std::string& request : requests) {
+    Dial();
+    ASSERT_TRUE(SendAll(request));
+    const std::string got = ReadResponse("Keep-Alive");  // or until the server closes
+    EXPECT_NE(got.find("HTTP/1.1 "), std::string::npos) << request << "\n--\n" << got;
+    EXPECT_EQ(got.find("fast "), std::string::npos) << request << "\n--\n" << got;
+    close(fd_);
+    fd_ = -1;
+  }
+  EXPECT_EQ(fast_handled_.load(), 0);
+  EXPECT_GE(handled_.load(), 5);  // the folded header may be refused by httplib instead
+}
+
+TEST_P(FastHandlerTest, TheLastRequestUnderTheKeepAliveCountIsHttplibs) {
+  Start();  // keep-alive max 100
+  Dial();
+  std::string all;
+  for (int i = 0; i < 100; ++i) all += Post("x");
+  ASSERT_TRUE(SendAll(all));
+  const std::string got = ReadResponse();  // until the server closes
+  size_t fast = 0, slow = 0;
+  for (size_t at = 0; (at = got.find("fast 1", at)) != std::string::npos; ++at) ++fast;
+  for (size_t at = 0; (at = got.find("\r\n\r\n1", at)) != std::string::npos; ++at) ++slow;
+  EXPECT_EQ(fast, 99u);
+  EXPECT_EQ(slow, 1u) << "httplib answers the 100th and closes";
+  EXPECT_NE(got.find("Connection: close"), std::string::npos);
+}
+
+TEST_P(FastHandlerTest, AHandlerMayCloseTheConnectionAndAThrowIs500) {
+  Start();
+  Dial();
+  ASSERT_TRUE(SendAll(Post("throw")));
+  std::string got = ReadResponse("\r\n\r\n");
+  EXPECT_EQ(got.rfind("HTTP/1.1 500 Internal Server Error\r\n", 0), 0u) << got;
+  ASSERT_TRUE(SendAll(Post("close")));
+  got = ReadResponse();  // until the server closes
+  EXPECT_EQ(got.rfind("HTTP/1.1 202 Accepted\r\n", 0), 0u) << got;
+  EXPECT_NE(got.find("Connection: close\r\n"), std::string::npos) << got;
+  EXPECT_EQ(got.find("Keep-Alive"), std::string::npos) << got;
+}
+
+INSTANTIATE_TEST_SUITE_P(Loop, FastHandlerTest, ::testing::Values(ServerKind::kEventLoop),
                          [](const ::testing::TestParamInfo<ServerKind>&) { return "EventLoop"; });
 
 }  // namespace
