@@ -7,7 +7,6 @@
 
 namespace zroute::security {
 namespace {
-constexpr auto kLogEvery = std::chrono::seconds(1);
 constexpr size_t kMaxRequestFrames = 16;  // RFC 27: 6 frames + the mechanism's credentials
 }  // namespace
 
@@ -103,13 +102,10 @@ void ZapHandler::HandleRequest() {
 void ZapHandler::Refused(const std::string& reason, const std::string& address) {
   refused_.fetch_add(1);
   if (on_refused_) on_refused_(reason, address);
-  ++unlogged_;
-  auto now = std::chrono::steady_clock::now();
-  if (now - last_log_ >= kLogEvery) {
+  uint64_t count = 0;
+  if (log_throttle_.Note(std::chrono::steady_clock::now(), &count)) {
     ZR_LOG(kWarn, component_, "connection refused: client key not admitted",
-           {{"reason", reason}, {"address", address}, {"refusedSinceLastLog", unlogged_}});
-    last_log_ = now;
-    unlogged_ = 0;
+           {{"reason", reason}, {"address", address}, {"refusedSinceLastLog", count}});
   }
 }
 

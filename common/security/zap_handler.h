@@ -24,6 +24,7 @@
 #include <zmq.hpp>
 
 #include "common/util/status.h"
+#include "common/util/log_throttle.h"
 #include "common/util/wakeup.h"
 
 namespace zroute::security {
@@ -67,8 +68,7 @@ class ZapHandler {
   std::atomic<uint64_t> admitted_{0};
   std::atomic<uint64_t> refused_{0};
   // Handler thread only: rate limit of the refusal log line.
-  std::chrono::steady_clock::time_point last_log_{};
-  uint64_t unlogged_ = 0;
+  LogThrottle log_throttle_;  // refusals: a line a second
 };
 
 }  // namespace zroute::security

@@ -347,9 +347,17 @@ void DeliveryPool::DeadLetter(const std::vector<Job*>& jobs) {
       const Status& s = statuses[next++];
       if (s.ok()) {
         metrics_.dead_lettered.With({subscription}).Increment();
-        ZR_LOG(kWarn, "delivery", "event dead-lettered",
-               {{"subscription", subscription}, {"id", t->event.id}, {"status", t->last.status},
-                {"error", t->last.error}, {"attempts", t->attempts}});
+        uint64_t count = 0;
+        bool log = false;
+        {
+          std::lock_guard<std::mutex> lock(log_mu_);
+          log = dead_letter_logs_[subscription].Note(clock_.Now(), &count);
+        }
+        if (log) {
+          ZR_LOG(kWarn, "delivery", "event dead-lettered",
+                 {{"subscription", subscription}, {"id", t->event.id}, {"status", t->last.status},
+                  {"error", t->last.error}, {"attempts", t->attempts}, {"deadLetteredSinceLastLog", count}});
+        }
         Finish(t, Completion::kAcked);
       } else if (s.code() == StatusCode::kFailedPrecondition) {
         t->last.outcome = DeliveryOutcome::kRetry;

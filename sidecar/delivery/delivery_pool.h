@@ -44,6 +44,7 @@
 #include "common/cloudevents/cloud_event.h"
 #include "common/routing/routing_table.h"
 #include "common/util/clock.h"
+#include "common/util/log_throttle.h"
 #include "common/util/wakeup.h"
 #include "sidecar/delivery/app_client.h"
 #include "sidecar/sidecar_config.h"
@@ -156,6 +157,11 @@ class DeliveryPool {
   SidecarMetrics& metrics_;
   DeadLetterFn dead_letter_;
   CompletionFn on_complete_;
+
+  // "event dead-lettered": a line a second per subscription, with the count, not one per event
+  // (a service refusing everything dead-letters thousands a second).
+  std::mutex log_mu_;  // guards dead_letter_logs_ (dead letters come from every worker thread)
+  std::map<std::string, LogThrottle> dead_letter_logs_;
 
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable cv_;

@@ -9,7 +9,6 @@
 namespace zroute {
 namespace {
 constexpr const char* kOperatorUser = "operator";
-constexpr auto kLogEvery = std::chrono::seconds(1);
 }  // namespace
 
 LinkSecurity::LinkSecurity(const SidecarConfig& config, zmq::context_t& context, SidecarMetrics& metrics)
@@ -116,12 +115,9 @@ bool LinkSecurity::CheckHello(const security::PeerIdentity& peer, const wire::He
 
 void LinkSecurity::Refuse(const char* reason, const std::string& detail) {
   metrics_.link_rejected.With({reason}).Increment();
-  ++unlogged_;
-  auto now = std::chrono::steady_clock::now();
-  if (now - last_log_ >= kLogEvery) {
-    ZR_LOG(kWarn, "link", "inbound message refused", {{"reason", reason}, {"detail", detail}, {"refusedSinceLastLog", unlogged_}});
-    last_log_ = now;
-    unlogged_ = 0;
+  uint64_t count = 0;
+  if (log_throttle_.Note(std::chrono::steady_clock::now(), &count)) {
+    ZR_LOG(kWarn, "link", "inbound message refused", {{"reason", reason}, {"detail", detail}, {"refusedSinceLastLog", count}});
   }
 }
 

@@ -29,6 +29,7 @@
 #include "common/routing/routing_table.h"
 #include "common/security/peer_keys.h"
 #include "common/security/zap_handler.h"
+#include "common/util/log_throttle.h"
 #include "common/wire/link_messages.h"
 #include "sidecar/sidecar_config.h"
 #include "sidecar/sidecar_metrics.h"
@@ -78,8 +79,7 @@ class LinkSecurity {
   SidecarMetrics& metrics_;
   security::PeerKeys keys_;
   std::unique_ptr<security::ZapHandler> zap_;
-  std::chrono::steady_clock::time_point last_log_{};  // link thread: refusal log rate limit
-  uint64_t unlogged_ = 0;
+  LogThrottle log_throttle_;  // link thread: refusals, a line a second
 };
 
 }  // namespace zroute

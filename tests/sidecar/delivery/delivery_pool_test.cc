@@ -683,6 +683,27 @@ TEST_P(DeliveryPoolTest, RefusedBatchDeadLettersEachEvent) {
   EXPECT_EQ(metrics_.dead_lettered.With({kSub}).Value(), 3);
 }
 
+// A service refusing everything must not cost a log line per event: "event dead-lettered" is
+// written at most once a second per subscription, with the count since the last line.
+TEST_P(DeliveryPoolTest, DeadLettersAreLoggedAtMostOnceASecondWithTheirCount) {
+  app_.AnswerWith(400);
+  StartPool();
+  const auto start = std::chrono::steady_clock::now();
+  ::testing::internal::CaptureStderr();
+  constexpr int kEvents = 40;
+  for (int i = 0; i < kEvents; ++i) Submit("e" + std::to_string(i));
+  const bool finished_all = WaitFinished(kEvents);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(finished_all);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  int lines = 0;
+  for (size_t at = 0; (at = log.find("event dead-lettered", at)) != std::string::npos; ++at) ++lines;
+  EXPECT_GE(lines, 1) << "the first dead letter is logged";
+  EXPECT_LE(lines, 1 + static_cast<int>(seconds)) << log;
+  EXPECT_NE(log.find("\"deadLetteredSinceLastLog\":1"), std::string::npos) << log;
+  EXPECT_EQ(metrics_.dead_lettered.With({kSub}).Value(), kEvents) << "every one is counted";
+}
+
 TEST_P(DeliveryPoolTest, ExhaustedBatchDeadLettersEachEvent) {
   config_.max_deliveries = 1;
   policy_.batch_max_events = 10;
