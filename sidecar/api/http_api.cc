@@ -37,6 +37,13 @@ std::optional<WallTime> ParseRfc3339Utc(const std::string& text) {
   return std::chrono::system_clock::from_time_t(secs);
 }
 
+// headers[lower-cased name] = value: the last of repeated fields wins, on both publish paths.
+void SetLowerCased(HttpHeaders& headers, std::string_view name, std::string_view value) {
+  std::string lower(name);
+  for (char& c : lower) c = http_text::Lower(c);  // ASCII: header names are tokens
+  headers[std::move(lower)] = std::string(value);
+}
+
 }  // namespace
 
 HttpApi::HttpApi(const SidecarConfig& config, Publisher& publisher, LinkLoop& link, TableHolder& table,
@@ -173,11 +180,7 @@ bool HttpApi::PublishFast(const RequestHead& request, httplib::Response& res) {
     return false;  // httplib parses those into form parts, not a body
   }
   HttpHeaders headers;
-  for (const auto& [name, value] : request.headers) {
-    std::string lower(name);
-    for (char& c : lower) c = http_text::Lower(c);
-    headers[std::move(lower)] = std::string(value);  // as the route: the last of repeated fields
-  }
+  for (const auto& [name, value] : request.headers) SetLowerCased(headers, name, value);
   Publish(std::string(topic), headers, std::string(request.body), res);
   return true;
 }
@@ -198,11 +201,7 @@ void HttpApi::Routes() {
   });
   server_->Post(R"(/v1/publish/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
     HttpHeaders headers;
-    for (const auto& [name, value] : req.headers) {
-      std::string lower = name;
-      for (char& c : lower) c = http_text::Lower(c);  // ASCII: header names are tokens
-      headers[lower] = value;
-    }
+    for (const auto& [name, value] : req.headers) SetLowerCased(headers, name, value);
     Publish(req.matches[1], headers, req.body, res);
   });
   ProbeAndMetricsRoutes(*server_);
