@@ -70,8 +70,9 @@ Status Sidecar::Start() {
 
   link_ = std::make_unique<LinkLoop>(config_, context_, clock_, table_, *outbox_, metrics_,
                                      [this](const std::vector<const DeliveryTask*>& tasks) { return PublishDeadLetters(tasks); });
+  // The outbox wakes the dispatcher as soon as records are written (before their fdatasync).
+  outbox_->set_on_readable([link = link_.get()](const std::string& topic) { link->NotifyAppended(topic); });
   publisher_ = std::make_unique<Publisher>(config_, table_, *outbox_, clock_, metrics_,
-                                           [this](const std::string& topic) { link_->NotifyAppended(topic); },
                                            [this] { retention_->RunSoon(); });
   wire::SidecarInfo self;
   self.sidecar_id = config_.sidecar_id;

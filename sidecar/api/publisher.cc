@@ -18,10 +18,10 @@ bool IsValidTopicName(const std::string& name) {
 }
 
 Publisher::Publisher(const SidecarConfig& config, TableHolder& table, Outbox& outbox, Clock& clock,
-                     SidecarMetrics& metrics, std::function<void(const std::string&)> on_appended,
+                     SidecarMetrics& metrics,
                      std::function<void()> on_quota_reached)
     : config_(config), table_(table), outbox_(outbox), clock_(clock), metrics_(metrics),
-      on_appended_(std::move(on_appended)), on_quota_reached_(std::move(on_quota_reached)) {}
+      on_quota_reached_(std::move(on_quota_reached)) {}
 
 namespace {
 bool IsPrintableAscii(const std::string& s) {
@@ -126,28 +126,21 @@ Status Publisher::Store(const std::string& topic_key, const Topic& topic, std::v
   if (stage) {
     // Durable, and observed, at the round's CommitStaged.
     staged_starts_.push_back(start);
-    if (std::find(staged_topics_.begin(), staged_topics_.end(), topic_key) == staged_topics_.end()) {
-      staged_topics_.push_back(topic_key);
-    }
     return Status::OK();
   }
   metrics_.publish_latency.With({}, LatencyBuckets())
       .Observe(std::chrono::duration<double>(clock_.Now() - start).count());
-  on_appended_(topic_key);
   return Status::OK();
 }
 
 Status Publisher::CommitStaged() {
-  if (staged_topics_.empty()) return Status::OK();
-  std::vector<std::string> topics;
-  topics.swap(staged_topics_);
+  if (staged_starts_.empty()) return Status::OK();
   std::vector<MonoTime> starts;
   starts.swap(staged_starts_);
   ZR_RETURN_IF_ERROR(outbox_.CommitStaged());
   const MonoTime now = clock_.Now();
   auto& latency = metrics_.publish_latency.With({}, LatencyBuckets());
   for (MonoTime start : starts) latency.Observe(std::chrono::duration<double>(now - start).count());
-  for (const std::string& topic : topics) on_appended_(topic);
   return Status::OK();
 }
 

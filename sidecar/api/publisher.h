@@ -24,12 +24,11 @@ namespace zroute {
 
 class Publisher {
  public:
-  // on_appended(topic_key) is called after each durable append (it wakes the dispatcher);
-  // on_quota_reached() after the outbox refused an append for its quota (it wakes the retention
-  // keeper; may be empty).
+  // on_quota_reached() is called after the outbox refused an append for its quota (it wakes the
+  // retention keeper; may be empty). The dispatcher is woken by the outbox itself
+  // (Outbox::set_on_readable), as soon as the records are written.
   Publisher(const SidecarConfig& config, TableHolder& table, Outbox& outbox, Clock& clock,
-            SidecarMetrics& metrics, std::function<void(const std::string&)> on_appended,
-            std::function<void()> on_quota_reached = {});
+            SidecarMetrics& metrics, std::function<void()> on_quota_reached = {});
 
   // Publishes what an app sent to POST /v1/publish/{topic}. Returns the event ids.
   StatusOr<std::vector<std::string>> PublishHttp(const std::string& topic, const HttpHeaders& headers,
@@ -37,7 +36,7 @@ class Publisher {
 
   // Staging (the event-loop API, whose requests all come from one thread): PublishHttp only
   // stages a request's events (Outbox::Stage), and CommitStaged, called once per round before any
-  // of its answers leaves, writes and syncs them all, then wakes the dispatcher. Off by default:
+  // of its answers leaves, writes and syncs them all. Off by default:
   // PublishHttp appends and is durable when it returns. Set before the first publish.
   void set_staging(bool on) { staging_ = on; }
   // Makes every staged publish durable. An error means none of them may be acknowledged.
@@ -56,11 +55,9 @@ class Publisher {
   Outbox& outbox_;
   Clock& clock_;
   SidecarMetrics& metrics_;
-  std::function<void(const std::string&)> on_appended_;
   std::function<void()> on_quota_reached_;
   bool staging_ = false;
-  std::vector<std::string> staged_topics_;  // staged since the last CommitStaged (staging thread)
-  std::vector<MonoTime> staged_starts_;     // when each of those requests began
+  std::vector<MonoTime> staged_starts_;  // when each request staged since the last CommitStaged began (staging thread)
 };
 
 // True for a topic name that can be a Kubernetes object name (DNS-1123 subdomain, ≤ 253).

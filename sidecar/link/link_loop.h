@@ -2,7 +2,7 @@
 // from publishing sidecars), the outgoing peer links (PeerLinks), and the control channel to the
 // operator; it drives the Dispatcher (publishing side) and feeds the DeliveryPool (consuming side).
 //
-// Other threads talk to it by posting: NotifyAppended (a publish made events durable) and
+// Other threads talk to it by posting: NotifyAppended (the outbox has new readable events) and
 // delivery completions; both wake the loop through an eventfd polled beside the sockets.
 // Stop() drains: new inbound events are handed back (NACK), in-flight deliveries get until the
 // drain deadline, the rest are handed back, then the loop exits.

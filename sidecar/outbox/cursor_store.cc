@@ -103,6 +103,22 @@ uint64_t CursorStore::Lowest() const {
   return lowest;
 }
 
+StatusOr<std::vector<std::string>> CursorStore::LowerTo(uint64_t end) {
+  std::vector<std::string> lowered;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [name, offset] : cursors_) {
+      if (offset <= end) continue;
+      offset = end;
+      lowered.push_back(name);
+    }
+    if (lowered.empty()) return lowered;
+    ++version_;
+  }
+  ZR_RETURN_IF_ERROR(Persist());
+  return lowered;
+}
+
 bool CursorStore::dirty() const {
   std::lock_guard<std::mutex> lock(mu_);
   return version_ != persisted_version_;

@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/util/file_system.h"
 #include "common/util/status.h"
@@ -32,6 +33,10 @@ class CursorStore {
   uint64_t Get(const std::string& subscription) const;  // 0 when unknown
   // The lowest cursor; UINT64_MAX when there is none.
   uint64_t Lowest() const;
+
+  // Lowers every cursor above `end` to it and, when one moved, persists before returning. Returns
+  // the subscriptions lowered. For recovery: a log that lost its unsynced tail in a crash.
+  StatusOr<std::vector<std::string>> LowerTo(uint64_t end);
 
   bool dirty() const;
   // Writes the current cursors when they changed since the last successful Persist.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/util/logging.h"
 #include "common/util/thread_name.h"
 #include "sidecar/outbox/outbox_format.h"
 #include "sidecar/outbox/segment_writer.h"
@@ -27,12 +28,22 @@ FileOutbox::FileOutbox(const OutboxOptions& options, Clock& clock, FileSystem& f
 
 FileOutbox::~FileOutbox() { (void)Close(); }
 
-StatusOr<std::unique_ptr<FileOutbox::Topic>> FileOutbox::OpenTopic(const std::string& dir_name) {
+StatusOr<std::unique_ptr<FileOutbox::Topic>> FileOutbox::OpenTopic(const std::string& dir_name,
+                                                                   const std::string& name) {
   const std::string dir = options_.dir + "/" + dir_name;
   ZR_RETURN_IF_ERROR(fs_.CreateDir(dir));
-  auto topic = std::make_unique<Topic>(fs_, dir);
+  auto topic = std::make_unique<Topic>(fs_, dir, name);
   ZR_ASSIGN_OR_RETURN(topic->log, TopicLog::Open(fs_, dir, options_.segment_bytes));
   ZR_RETURN_IF_ERROR(topic->cursors.Load());
+  // Records are dispatched once written, before their fdatasync (and under kInterval acknowledged
+  // before it), so a cursor may have been persisted past what a machine crash left of the log.
+  // The next appends get those offsets again: the cursor must not skip them, and must not again
+  // after another crash before its next persist.
+  ZR_ASSIGN_OR_RETURN(std::vector<std::string> lowered, topic->cursors.LowerTo(topic->log->EndOffset()));
+  for (const std::string& subscription : lowered) {
+    ZR_LOG(kWarn, "outbox", "cursor past the end of its recovered log lowered to that end",
+           {{"topic", name}, {"subscription", subscription}, {"endOffset", topic->log->EndOffset()}});
+  }
   return topic;
 }
 
@@ -44,7 +55,7 @@ Status FileOutbox::Start() {
   for (const auto& name : names) {
     std::optional<std::string> topic_name = UnescapeTopicName(name);
     if (!topic_name) continue;
-    auto topic = OpenTopic(name);
+    auto topic = OpenTopic(name, *topic_name);
     if (!topic.ok()) return topic.status().WithContext("outbox topic " + *topic_name);
     bytes += (*topic)->log->DiskBytes();
     topics_[*topic_name] = std::move(topic).value();
@@ -74,7 +85,7 @@ StatusOr<FileOutbox::Topic*> FileOutbox::GetOrCreateTopic(const std::string& nam
   std::lock_guard<std::mutex> lock(topics_mu_);
   auto it = topics_.find(name);
   if (it != topics_.end()) return it->second.get();
-  ZR_ASSIGN_OR_RETURN(auto topic, OpenTopic(EscapeTopicName(name)));
+  ZR_ASSIGN_OR_RETURN(auto topic, OpenTopic(EscapeTopicName(name), name));
   ZR_RETURN_IF_ERROR(fs_.SyncDir(options_.dir));
   Topic* raw = topic.get();
   topics_[name] = std::move(topic);
@@ -277,12 +288,17 @@ void FileOutbox::ProcessBatch(std::vector<AppendRequest*>& batch) {
     const bool sync = options_.sync_policy == SyncPolicy::kEveryBatch;
     for (size_t i = 0; status.ok() && i < touched.size(); ++i) {
       const MonoTime flush_start = clock_.Now();
-      StatusOr<uint64_t> bytes = touched[i]->log->Flush(sync);
-      if (sync && bytes.ok() && options_.on_sync) options_.on_sync(clock_.Now() - flush_start);
+      StatusOr<uint64_t> bytes = touched[i]->log->Write();
       if (!bytes.ok()) {
         status = bytes.status();
-      } else {
+      } else if (*bytes > 0) {
         written += *bytes;
+        // Readable now: the dispatcher sends while the disk syncs; the callers are answered after.
+        NotifyReadable(touched[i]->name);
+        if (sync) {
+          status = touched[i]->log->Sync();
+          if (status.ok() && options_.on_sync) options_.on_sync(clock_.Now() - flush_start);
+        }
       }
       released += touched[i]->staged_reserved;
       touched[i]->staged_reserved = 0;

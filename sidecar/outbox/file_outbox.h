@@ -5,8 +5,8 @@
 //
 // Group commit: Append puts a request on a queue. When nobody is writing, the caller writes it
 // itself: it takes every queued request at once, encodes them into one buffer per topic, does one
-// write() and (under SyncPolicy::kEveryBatch) one fdatasync per touched topic, publishes the
-// records to readers and wakes the rest of the batch. Callers that come while a batch is being
+// write() per touched topic and publishes the records to readers (on_readable), then (under
+// SyncPolicy::kEveryBatch) one fdatasync per touched topic, and wakes the rest of the batch. Callers that come while a batch is being
 // written wait in the queue; the writer thread then takes the write side and writes batch after
 // batch until the queue is empty. The queue mutex is never held during I/O, so the next batch
 // forms while the current one syncs. So an append to an idle outbox costs no thread hand-off (a
@@ -18,8 +18,14 @@
 // queue, but its records are only encoded into the topic's write buffer, not written; their
 // reservation against the quota stays until they are. CommitStaged queues a request that makes
 // the batch write and flush every topic with staged records (so does any Append of that topic).
-// Staged records are invisible to readers and fdatasync'd under kEveryBatch before they become
-// visible, exactly as appended ones: readable still implies durable.
+// Staged records are invisible to readers until that write, exactly as appended ones.
+//
+// Readable before durable: a topic's records are published to readers right after their write(),
+// before its fdatasync, so the dispatcher sends them while the disk syncs; the callers are woken
+// only after the sync. A machine crash can therefore lose a record that was read (never one that
+// was acknowledged), and a cursor may have been persisted past it: OpenTopic lowers such a cursor
+// to the recovered end (CursorStore::LowerTo) before anything is appended. Under kInterval the
+// same holds for acknowledged records, which were only promised sync_interval durability.
 //
 // Under kInterval, callers are woken after the write() and the writing caller never fdatasyncs
 // (except the old segment on a roll, under every policy): it hands the touched topics to a syncer
@@ -44,7 +50,7 @@
 // the syncer after a final sync of every topic still unsynced, and reports the first fatal error.
 //
 // Threads: every public method may be called from any thread. The write side (each TopicLog's
-// Stage/Flush, ProcessBatch) is held by one thread at a time: an Append caller that found the
+// Stage/Write/Sync, ProcessBatch) is held by one thread at a time: an Append caller that found the
 // outbox idle, or the writer thread (writing_ and writer_has_it_, under mu_). Start() starts the
 // writer thread (WriterLoop: batches handed to it, cursor persistence) and, under kInterval only,
 // the syncer thread (SyncerLoop); Close() (or the destructor) joins both. topics_mu_ guards topics_
@@ -109,7 +115,9 @@ class FileOutbox final : public Outbox {
 
  private:
   struct Topic {
-    Topic(FileSystem& fs, const std::string& dir) : cursors(fs, dir) {}
+    Topic(FileSystem& fs, const std::string& dir, std::string topic_name)
+        : name(std::move(topic_name)), cursors(fs, dir) {}
+    const std::string name;  // as Append names it
     std::unique_ptr<TopicLog> log;
     CursorStore cursors;
     // Staged but not yet written (holder of the write side): the bytes still reserved.
@@ -141,7 +149,8 @@ class FileOutbox final : public Outbox {
                                                 bool stage_only);
   Topic* FindTopic(const std::string& name) const;
   StatusOr<Topic*> GetOrCreateTopic(const std::string& name);
-  StatusOr<std::unique_ptr<Topic>> OpenTopic(const std::string& dir_name);
+  // Opens (recovering) the topic `name` stored in options_.dir/dir_name.
+  StatusOr<std::unique_ptr<Topic>> OpenTopic(const std::string& dir_name, const std::string& name);
 
   // Writes every queued request as one batch. Then frees the write side when nothing was queued
   // meanwhile and returns false; otherwise returns true (on the writer thread: write again) after

@@ -5,19 +5,22 @@
 namespace zroute {
 
 StatusOr<std::vector<uint64_t>> MemoryOutbox::Append(const std::string& topic, std::vector<OutboxRecord> records) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (closed_) return Status::FailedPrecondition("outbox is closed");
-  uint64_t add = 0;
-  for (const auto& r : records) add += RecordBytes(r);
-  if (bytes_ + add > quota_bytes_) return Status::ResourceExhausted("outbox quota reached");
-  Log& log = logs_[topic];
   std::vector<uint64_t> offsets;
-  offsets.reserve(records.size());
-  for (auto& r : records) {
-    offsets.push_back(log.begin + log.records.size());
-    log.records.push_back(std::move(r));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return Status::FailedPrecondition("outbox is closed");
+    uint64_t add = 0;
+    for (const auto& r : records) add += RecordBytes(r);
+    if (bytes_ + add > quota_bytes_) return Status::ResourceExhausted("outbox quota reached");
+    Log& log = logs_[topic];
+    offsets.reserve(records.size());
+    for (auto& r : records) {
+      offsets.push_back(log.begin + log.records.size());
+      log.records.push_back(std::move(r));
+    }
+    bytes_ += add;
   }
-  bytes_ += add;
+  if (!offsets.empty()) NotifyReadable(topic);
   return offsets;
 }
 

@@ -4,13 +4,19 @@
 // Contract:
 //  - Append returns OK only after the records are durable under the configured sync policy
 //    (kEveryBatch: fdatasync'd; group commit lets many concurrent appends share one fdatasync).
-//  - Offsets are per topic, dense, starting at 0, never reused.
+//  - Offsets are per topic, dense, starting at 0; the offset of an acknowledged record is never
+//    given again.
+//  - A record is readable once it is written, which may be before the Append that wrote it
+//    returns (under kEveryBatch: while its fdatasync is under way), so readers may dispatch it
+//    early. After a machine crash, a record that was readable but never acknowledged may be gone
+//    and its offset given to the next append.
 //  - A record stays readable until retention removes it; retention never removes a record at or
 //    after the lowest cursor of the topic's subscriptions (an unacknowledged event is never lost),
 //    so the disk quota, not retention, bounds a stuck subscription: Append then answers
 //    ResourceExhausted and the publish endpoint answers 429.
 //  - After a crash, Open recovers every record that Append acknowledged; a torn or corrupt tail is
-//    truncated.
+//    truncated, and a cursor past the recovered end of its log is lowered to that end (durably,
+//    before Open returns), so that the offsets given again are delivered.
 // Thread-safety: all methods are safe to call from any thread.
 #pragma once
 
@@ -69,8 +75,8 @@ class Outbox {
                                                  std::vector<OutboxRecord> records) = 0;
 
   // Stages records like Append (the same checks, the quota, their offsets) without waiting for
-  // them to be written: they are neither readable nor durable until CommitStaged returns OK (or
-  // an Append of the same topic does). For a caller that gathers many publishes and has them
+  // them to be written: they are not readable until CommitStaged writes them (or an Append of the
+  // same topic does), nor durable until it returns OK. For a caller that gathers many publishes and has them
   // share one write and one fdatasync: the sidecar's event-loop API answers a round's publishes
   // only after its CommitStaged. The default appends at once.
   virtual StatusOr<std::vector<uint64_t>> Stage(const std::string& topic, std::vector<OutboxRecord> records) {
@@ -117,6 +123,20 @@ class Outbox {
 
   // Flushes and fsyncs everything; further Appends fail. Idempotent.
   virtual Status Close() = 0;
+
+  // Wakes the readers: `fn(topic)` runs on the writing thread each time records of `topic` become
+  // readable — before the Append (or CommitStaged) that wrote them returns and, under kEveryBatch,
+  // before their fdatasync, so a dispatcher can send them while the disk syncs. It must not block
+  // or call back into the outbox. Set once, before the first Append.
+  void set_on_readable(std::function<void(const std::string& topic)> fn) { on_readable_ = std::move(fn); }
+
+ protected:
+  void NotifyReadable(const std::string& topic) const {
+    if (on_readable_) on_readable_(topic);
+  }
+
+ private:
+  std::function<void(const std::string&)> on_readable_;
 };
 
 // The file-backed outbox (segment files in options.dir/<topic>/). Recovers on open.

@@ -172,14 +172,13 @@ Status TopicLog::Roll() {
   return Status::OK();
 }
 
-StatusOr<uint64_t> TopicLog::Flush(bool sync) {
+StatusOr<uint64_t> TopicLog::Write() {
   if (staged_bytes_ == 0 && pending_.size() == 1) return uint64_t{0};
   if (!buffer_.empty()) {
     ZR_RETURN_IF_ERROR(Failed(writer_->Append(buffer_)));
     buffer_.clear();
     if (buffer_.capacity() > (4u << 20)) buffer_.shrink_to_fit();
   }
-  if (sync) ZR_RETURN_IF_ERROR(Failed(writer_->Sync()));
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (Pending& p : pending_) {
@@ -203,6 +202,8 @@ StatusOr<uint64_t> TopicLog::Flush(bool sync) {
   staged_bytes_ = 0;
   return published;
 }
+
+Status TopicLog::Sync() { return Failed(writer_->Sync()); }
 
 void TopicLog::SetWriter(std::unique_ptr<SegmentWriter> writer, std::string path) {
   std::lock_guard<std::mutex> lock(file_mu_);

@@ -1,7 +1,7 @@
 // TopicLog: one topic's log: its segment files, the in-memory index over them, recovery on open,
 // reads, time lookups and segment removal.
 //
-// Threads: the write side (Stage, Flush, CloseWriter) is used by one thread at a time: whichever
+// Threads: the write side (Stage, Write, Sync, CloseWriter) is used by one thread at a time: whichever
 // holds the outbox's write side (FileOutbox hands it between callers and its writer thread under its
 // mutex, so each holder sees the previous one's writes). SyncActive may run on one other thread
 // (the outbox's syncer, SyncPolicy::kInterval) at the same time as the write side: it fdatasyncs
@@ -10,8 +10,9 @@
 // RemoveSegments may run on any thread at the same time. mu_ guards segments_ and the published
 // (reader-visible) fields of every Segment; file reads and writes happen outside mu_.
 //
-// Visibility: records become readable when Flush publishes them, i.e. after the write (and the
-// fdatasync when Flush is asked to sync). Staged records are invisible.
+// Visibility: records become readable when Write publishes them, right after their write() and
+// before any fdatasync (Sync), so readers may see records that are not yet durable; the outbox
+// acknowledges them only after the sync its policy asks for. Staged records are invisible.
 #pragma once
 
 #include <atomic>
@@ -54,9 +55,12 @@ class TopicLog {
   // Encodes records into the write buffer, assigning offsets (appended to *offsets). May roll to
   // a new segment, which writes and syncs the old one.
   Status Stage(const std::vector<OutboxRecord>& records, std::vector<uint64_t>* offsets);
-  // Writes the staged bytes (one write()), fdatasyncs when `sync`, then publishes them to readers.
-  // Returns the bytes published.
-  StatusOr<uint64_t> Flush(bool sync);
+  // Writes the staged bytes (one write()) and publishes them to readers. Returns the bytes
+  // published.
+  StatusOr<uint64_t> Write();
+  // fdatasyncs the active segment: every record written so far is durable when it returns OK (a
+  // roll synced the older segments).
+  Status Sync();
   Status CloseWriter();
 
   // --- the holder of the write side, or one other thread (see Threads above) ---
@@ -82,7 +86,7 @@ class TopicLog {
     int64_t max_time = INT64_MIN;
     std::vector<IndexEntry> index;  // sparse, ascending; the first record is always indexed
   };
-  // The writer's view of a segment it is filling, published by Flush.
+  // The writer's view of a segment it is filling, published by Write.
   struct Pending {
     std::shared_ptr<Segment> segment;
     bool is_new = false;  // not yet in segments_

@@ -45,5 +45,35 @@ TEST(CursorStoreTest, PersistWritesOnlyWhenChanged) {
   EXPECT_EQ(reloaded.Get("other"), 0u);
 }
 
+TEST(CursorStoreTest, LowerToLowersOnlyCursorsPastTheEndAndPersistsThemAtOnce) {
+  testing::MemoryFileSystem fs;
+  ASSERT_TRUE(fs.CreateDir("/t").ok());
+  CursorStore store(fs, "/t");
+  ASSERT_TRUE(store.Load().ok());
+  store.Commit("behind", 3);
+  store.Commit("at", 6);
+  store.Commit("past", 9);
+  ASSERT_TRUE(store.Persist().ok());
+
+  auto unchanged = store.LowerTo(9);
+  ASSERT_TRUE(unchanged.ok()) << unchanged.status();
+  EXPECT_TRUE(unchanged->empty());
+  EXPECT_FALSE(store.dirty());
+
+  auto lowered = store.LowerTo(6);
+  ASSERT_TRUE(lowered.ok()) << lowered.status();
+  EXPECT_EQ(*lowered, std::vector<std::string>{"past"});
+  EXPECT_EQ(store.Get("behind"), 3u);
+  EXPECT_EQ(store.Get("at"), 6u);
+  EXPECT_EQ(store.Get("past"), 6u);
+  EXPECT_FALSE(store.dirty()) << "persisted before returning";
+  // Durable: what a crash right now leaves.
+  auto crashed = fs.CrashCopy();
+  CursorStore reloaded(*crashed, "/t");
+  ASSERT_TRUE(reloaded.Load().ok());
+  EXPECT_EQ(reloaded.Get("past"), 6u);
+  EXPECT_EQ(reloaded.Get("behind"), 3u);
+}
+
 }  // namespace
 }  // namespace zroute

@@ -159,6 +159,8 @@ TEST_F(OutboxRetentionTest, QuotaAnswersResourceExhaustedUntilRetentionFreesSpac
 TEST_F(OutboxRetentionTest, CursorsPersistAcrossReopen) {
   {
     auto outbox = MustOpen(SmallOptions(), clock_, fs_);
+    Fill(*outbox, 10);  // a cursor counts acknowledged records: the log has them
+    ASSERT_TRUE(outbox->Append("u", OneRecord("u0")).ok());
     ASSERT_TRUE(outbox->CommitCursor("t", "a", 5).ok());
     ASSERT_TRUE(outbox->CommitCursor("t", "b", 7).ok());
     ASSERT_TRUE(outbox->CommitCursor("u", "a", 1).ok());
@@ -179,6 +181,7 @@ TEST_F(OutboxRetentionTest, CursorAfterCrashIsBetweenLastPersistedAndLastCommitt
   auto opened = OpenOutbox(options, clock_, fs_);
   ASSERT_TRUE(opened.ok());
   auto* outbox = static_cast<FileOutbox*>(opened->get());
+  Fill(*outbox, 10);
   ASSERT_TRUE(outbox->CommitCursor("t", "sub", 5).ok());
   ASSERT_TRUE(outbox->FlushCursors().ok());
   ASSERT_TRUE(outbox->CommitCursor("t", "sub", 9).ok());

@@ -1,7 +1,7 @@
 // Stage and CommitStaged (sidecar/outbox/outbox.h): staged records get their offsets at once but
-// are neither readable nor durable until a commit, which writes every staged topic with one write
-// and one fdatasync each; the quota counts them while staged; Close and any Append of the topic
-// write them too; a failed commit acknowledges nothing.
+// are not readable until a commit writes them, nor durable until it returns; it writes every
+// staged topic with one write and one fdatasync each; the quota counts them while staged; Close
+// and any Append of the topic write them too; a failed commit makes nothing durable.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -111,7 +111,7 @@ TEST(OutboxStagingTest, CloseWritesAndSyncsWhatWasStaged) {
   EXPECT_EQ(ReadAll(*reopened, "t").size(), 2u);
 }
 
-TEST(OutboxStagingTest, AFailedCommitIsFatalAndPublishesNothing) {
+TEST(OutboxStagingTest, AFailedCommitIsFatalAndMakesNothingDurable) {
   MemoryFileSystem memory;
   FaultInjectingFileSystem fs(memory);
   SimulatedClock clock;
@@ -121,9 +121,13 @@ TEST(OutboxStagingTest, AFailedCommitIsFatalAndPublishesNothing) {
   fs.FailSyncsAfter(0);
   EXPECT_EQ(outbox->CommitStaged().code(), StatusCode::kIOError);
   fs.Heal();
-  EXPECT_EQ(ReadAll(*outbox, "t").size(), 1u) << "unsynced records are not published";
   EXPECT_EQ(outbox->Stage("t", OneRecord("later")).status().code(), StatusCode::kIOError);
   EXPECT_EQ(outbox->CommitStaged().code(), StatusCode::kIOError) << "the outbox stays failed";
+  EXPECT_EQ(ReadAll(*outbox, "t").size(), 2u) << "the staged record was written, never the later one";
+  EXPECT_FALSE(outbox->Close().ok());
+  auto crashed = memory.CrashCopy();
+  auto reopened = MustOpen(StagingOptions(), clock, *crashed);
+  EXPECT_EQ(ReadAll(*reopened, "t").size(), 1u) << "only the acknowledged record is durable";
 }
 
 TEST(OutboxStagingTest, IntervalPolicyCommitWritesAndLeavesTheSyncToTheSyncer) {
