@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/http/bounded_http_server.h"
+#include "common/http/listen_backlog.h"
 #include "common/http/lean_http_client.h"
 #include "common/util/binary_main.h"
 #include "common/util/flags.h"
@@ -86,6 +87,10 @@ int main(int argc, char** argv) {
   int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound < 0) {
     std::cerr << "cannot listen on " << host << ":" << port << "\n";
+    return 1;
+  }
+  if (zroute::Status s = zroute::WidenListenBacklog(server); !s.ok()) {
+    std::cerr << s.ToString() << "\n";
     return 1;
   }
   zroute::BlockStopSignals();  // before the listener thread starts, so it inherits the mask

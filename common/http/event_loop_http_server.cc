@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/http/http_text.h"
+#include "common/http/listen_backlog.h"
 #include "common/http/refusal.h"
 #include "common/http/request_framer.h"
 #include "common/http/socket_io.h"
@@ -546,6 +547,7 @@ Status EventLoopHttpServer::Start(const char* thread_name) {
   if (thread_.joinable()) return Status::FailedPrecondition("server already started");
   const socket_t sock = svr_sock_.load();
   if (sock == INVALID_SOCKET) return Status::FailedPrecondition("server is not bound");
+  ZR_RETURN_IF_ERROR(WidenListenBacklog(*this));
   loop_ = std::make_unique<Loop>(*this, sock);
   ZR_RETURN_IF_ERROR(loop_->Init());
   std::string name = thread_name;

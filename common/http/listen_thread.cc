@@ -4,11 +4,13 @@
 #include <memory>
 #include <string>
 
+#include "common/http/listen_backlog.h"
 #include "common/util/thread_name.h"
 
 namespace zroute {
 
 StatusOr<std::thread> StartListenThread(httplib::Server& server, const char* thread_name) {
+  ZR_RETURN_IF_ERROR(WidenListenBacklog(server).WithContext(thread_name));
   auto returned = std::make_shared<std::atomic<bool>>(false);
   std::thread listener([&server, returned, name = std::string(thread_name)] {
     SetCurrentThreadName(name.c_str());

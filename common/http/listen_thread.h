@@ -16,8 +16,9 @@
 
 namespace zroute {
 
-// REQUIRES: `server` is bound (bind_to_port or bind_to_any_port succeeded). On success the
-// returned thread runs listen_after_bind() until server.stop(); the caller joins it.
+// REQUIRES: `server` is bound (bind_to_port or bind_to_any_port succeeded). Widens its listen
+// backlog (common/http/listen_backlog.h). On success the returned thread runs
+// listen_after_bind() until server.stop(); the caller joins it.
 // IOError when listen_after_bind() returned before the loop was seen running (an unbound or
 // unusable socket); the thread is joined then.
 StatusOr<std::thread> StartListenThread(httplib::Server& server, const char* thread_name);
