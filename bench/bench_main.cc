@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
   flags.Int("threads", &o.threads, "load generator threads (concurrency) for throughput");
   flags.Uint64("recovery-events", &o.recovery_events, "events in the outbox recovery figure");
   flags.Int("latency-seconds", &o.latency_seconds, "seconds per fixed-rate latency run");
+  flags.Int("latency-batch", &o.latency_batch,
+            "events per request in the latency runs (0: single events, or 10 per request at a rate single events "
+            "cannot sustain)");
   flags.Int("fake-sidecars", &o.fake_sidecars, "sidecars in the propagation figure");
   flags.String("only", &o.only, "comma-separated subset: throughput,latency,recovery,propagation");
   std::string latency_rates;
@@ -49,6 +52,10 @@ int main(int argc, char** argv) {
   }
   if (!parsed.ok()) {
     std::cerr << parsed.ToString() << "\n" << flags.Usage();
+    return 2;
+  }
+  if (o.latency_batch < 0 || o.latency_batch > 1000) {
+    std::cerr << "--latency-batch must be between 0 and 1000\n";
     return 2;
   }
   if (o.smoke) o.ApplySmokeSizes();

@@ -30,6 +30,9 @@ struct BenchOptions {
   int latency_seconds = 10;
   int fake_sidecars = 100;
   std::vector<uint64_t> latency_rates = {1000, 10000};
+  // Events per request in the latency runs; 0: single events, or batches of 10 at a rate single
+  // events cannot sustain (known when the throughput runs came first).
+  int latency_batch = 0;
 
   void ApplySmokeSizes() {
     events = 2000;
@@ -74,6 +77,9 @@ class BenchRunner {
   BenchOptions options_;
   std::vector<BenchRow> rows_;
   double single_throughput_ = 0;  // events/s through zroute, when measured: bounds the latency rates
+  // Batched publishes delivered one event per POST, when measured: bounds the rates measured with
+  // batched publishes (the latency subscription delivers one event per POST).
+  double batched_unbatched_throughput_ = 0;
 };
 
 }  // namespace zroute::bench
