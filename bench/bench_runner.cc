@@ -375,8 +375,11 @@ Status BenchRunner::RunDataPath() {
       ZR_ASSIGN_OR_RETURN(std::vector<double> direct_us, EndToEndLatencies(lat->app_port, topic, direct.first_index));
       ZR_ASSIGN_OR_RETURN(LoadResult routed, RunLoad(z));
       ZR_ASSIGN_OR_RETURN(std::vector<double> routed_us, EndToEndLatencies(lat->app_port, topic, routed.first_index));
+      // Sent: the load generator's rate. Delivered: every event over the time until the app had the
+      // last one; below the rate, deliveries queued and the figures measure that queue.
       const double achieved = routed.load_report.value("eventsPerSecond", 0.0);
-      const bool kept_up = achieved >= 0.9 * static_cast<double>(rate);
+      const bool kept_up = achieved >= 0.9 * static_cast<double>(rate) &&
+                           routed.events_per_second >= 0.9 * static_cast<double>(rate);
       for (auto [label, p] : {std::pair{"p50", 50.0}, {"p99", 99.0}, {"p99.9", 99.9}}) {
         const double zr = Percentile(routed_us, p) / 1000.0, base = Percentile(direct_us, p) / 1000.0;
         char single[96] = "";
@@ -385,7 +388,7 @@ Status BenchRunner::RunDataPath() {
         }
         char note[256];
         std::snprintf(note, sizeof note, "added %.3f ms; sent %.0f/s%s; disk fdatasync %s @ 1000/s %.3f ms%s",
-                      zr - base, achieved, kept_up ? "" : " (below the rate)", label,
+                      zr - base, achieved, kept_up ? "" : " (zroute fell behind: deliveries queued)", label,
                       Percentile(sync_us, p) / 1000.0, single);
         BenchRow row{"end-to-end latency " + std::string(label) + " @ " + std::to_string(rate) + "/s" + how,
                      "ms", zr, base, batch > 1 ? "direct POSTs of the same batches" : "direct POST to the app", "",
