@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/http/bounded_http_server.h"
-#include "common/http/listen_backlog.h"
+#include "common/http/listen_thread.h"
 #include "common/http/lean_http_client.h"
 #include "common/util/binary_main.h"
 #include "common/util/flags.h"
@@ -89,15 +89,15 @@ int main(int argc, char** argv) {
     std::cerr << "cannot listen on " << host << ":" << port << "\n";
     return 1;
   }
-  if (zroute::Status s = zroute::WidenListenBacklog(server); !s.ok()) {
-    std::cerr << s.ToString() << "\n";
+  zroute::BlockStopSignals();  // before the listener thread starts, so it inherits the mask
+  auto listener = zroute::StartListenThread(server, "accept");  // widens the listen backlog too
+  if (!listener.ok()) {
+    std::cerr << listener.status().ToString() << "\n";
     return 1;
   }
-  zroute::BlockStopSignals();  // before the listener thread starts, so it inherits the mask
-  std::thread listener([&] { server.listen_after_bind(); });
   if (!port_file.empty()) zroute::WritePortFile(port_file, nlohmann::json{{"http", bound}}.dump());
   zroute::WaitForStopSignal();
   server.stop();
-  listener.join();
+  listener->join();
   return 0;
 }

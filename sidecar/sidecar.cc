@@ -71,7 +71,7 @@ Status Sidecar::Start() {
   link_ = std::make_unique<LinkLoop>(config_, context_, clock_, table_, *outbox_, metrics_,
                                      [this](const std::vector<const DeliveryTask*>& tasks) { return PublishDeadLetters(tasks); });
   // The outbox wakes the dispatcher as soon as records are written (before their fdatasync).
-  outbox_->set_on_readable([link = link_.get()](const std::string& topic) { link->NotifyAppended(topic); });
+  outbox_->set_on_readable([link = link_.get()](const std::string& topic) { link->NotifyReadable(topic); });
   publisher_ = std::make_unique<Publisher>(config_, table_, *outbox_, clock_, metrics_,
                                            [this] { retention_->RunSoon(); });
   wire::SidecarInfo self;

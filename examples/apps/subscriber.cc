@@ -39,7 +39,7 @@
 
 #include "common/cloudevents/json_format.h"
 #include "common/http/bounded_http_server.h"
-#include "common/http/listen_backlog.h"
+#include "common/http/listen_thread.h"
 #include "common/security/bearer_token.h"
 #include "common/util/binary_main.h"
 #include "common/util/flags.h"
@@ -334,22 +334,22 @@ int main(int argc, char** argv) {
     std::cerr << "cannot listen on " << host << ":" << port << "\n";
     return 1;
   }
-  if (zroute::Status s = zroute::WidenListenBacklog(server); !s.ok()) {
-    std::cerr << s.ToString() << "\n";
-    return 1;
-  }
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread listener([&] { server.listen_after_bind(); });
+  auto listener = zroute::StartListenThread(server, "accept");  // widens the listen backlog too
+  if (!listener.ok()) {
+    std::cerr << listener.status().ToString() << "\n";
+    return 1;
+  }
   if (!port_file.empty()) {
     zroute::WritePortFile(port_file, nlohmann::json{{"http", bound}}.dump());
   }
   int sig = 0;
   sigwait(&set, &sig);
   server.stop();
-  listener.join();
+  listener->join();
   return 0;
 }

@@ -74,7 +74,7 @@ StatusOr<std::string> LinkLoop::Start(const wire::SidecarInfo& self_without_endp
   return self.data_endpoint;
 }
 
-void LinkLoop::NotifyAppended(const std::string&) {
+void LinkLoop::NotifyReadable(const std::string&) {
   appended_.store(true, std::memory_order_release);
   wakeup_.Notify();
 }

@@ -2,7 +2,7 @@
 // from publishing sidecars), the outgoing peer links (PeerLinks), and the control channel to the
 // operator; it drives the Dispatcher (publishing side) and feeds the DeliveryPool (consuming side).
 //
-// Other threads talk to it by posting: NotifyAppended (the outbox has new readable events) and
+// Other threads talk to it by posting: NotifyReadable (the outbox has new readable events) and
 // delivery completions; both wake the loop through an eventfd polled beside the sockets.
 // Stop() drains: new inbound events are handed back (NACK), in-flight deliveries get until the
 // drain deadline, the rest are handed back, then the loop exits.
@@ -44,8 +44,8 @@ class LinkLoop {
 
   // Binds the inbound socket (port 0 = any) and returns the bound endpoint, then starts the thread.
   StatusOr<std::string> Start(const wire::SidecarInfo& self_without_endpoint);
-  // Any thread: events were appended to this topic.
-  void NotifyAppended(const std::string& topic_key);
+  // Any thread: the outbox has new readable events of this topic (Outbox::set_on_readable).
+  void NotifyReadable(const std::string& topic_key);
   // Any thread: drains and joins (see class comment). Idempotent.
   void Stop();
   // First step of a graceful stop, before the HTTP API closes: deliveries that fail from now on
