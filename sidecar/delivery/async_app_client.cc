@@ -352,7 +352,7 @@ std::optional<MonoTime> AsyncAppClient::NextDeadline() const {
   return next;
 }
 
-std::vector<AsyncAppClient::Finished> AsyncAppClient::Wait(std::chrono::milliseconds timeout, bool fd_readable) {
+std::vector<AsyncAppClient::Finished> AsyncAppClient::Wait(std::chrono::milliseconds timeout) {
   MonoTime now = clock_.Now();
   if (!finished_.empty()) timeout = std::chrono::milliseconds(0);
   for (const auto& c : connections_) {
@@ -361,9 +361,7 @@ std::vector<AsyncAppClient::Finished> AsyncAppClient::Wait(std::chrono::millisec
     if (timeout.count() < 0 || left < timeout) timeout = left;
   }
   const int ms = timeout.count() < 0 ? -1 : static_cast<int>(std::min<int64_t>(timeout.count(), 1 << 30));
-  if (epoll_fd_ >= 0 && !fd_readable && ms == 0) {
-    // Nothing ready, and no waiting: an epoll_wait would only say so.
-  } else if (epoll_fd_ >= 0) {
+  if (epoll_fd_ >= 0) {
     epoll_event events[kMaxEventsPerWait];
     int n = epoll_wait(epoll_fd_, events, kMaxEventsPerWait, ms);
     for (int i = 0; i < n; ++i) {

@@ -50,9 +50,7 @@ class AsyncAppClient {
 
   // Waits at most `timeout` (negative: no limit but the exchanges' own timeouts) for exchanges to
   // finish or for a wake-up; returns the finished ones (none when woken or timed out).
-  // `fd_readable` false says the caller polled fd() and it was not readable: a Wait that would
-  // not block then skips epoll_wait (the answers it would find come with the next readable poll).
-  std::vector<Finished> Wait(std::chrono::milliseconds timeout, bool fd_readable = true);
+  std::vector<Finished> Wait(std::chrono::milliseconds timeout);
 
   size_t running() const { return running_; }
   // The earliest attempt timeout of the exchanges under way, if any.

@@ -185,7 +185,7 @@ void DeliveryPool::WorkerLoop() {
   }
 }
 
-bool DeliveryPool::Round(std::chrono::milliseconds max_wait, bool fd_readable) {
+bool DeliveryPool::Round(std::chrono::milliseconds max_wait) {
   current_loop = this;
   AsyncAppClient& app = *app_;
   const size_t max_running = static_cast<size_t>(config_.max_deliveries);
@@ -233,7 +233,7 @@ bool DeliveryPool::Round(std::chrono::milliseconds max_wait, bool fd_readable) {
       timeout = std::chrono::milliseconds(0);  // it may have queued work or a timer: look again
     }
   }
-  for (AsyncAppClient::Finished& done : app.Wait(timeout, fd_readable)) settle(static_cast<Job*>(done.tag), &done.result);
+  for (AsyncAppClient::Finished& done : app.Wait(timeout)) settle(static_cast<Job*>(done.tag), &done.result);
   if (!dead.empty()) {
     DeadLetter(dead);
     done_running(dead_tasks);
@@ -241,8 +241,8 @@ bool DeliveryPool::Round(std::chrono::milliseconds max_wait, bool fd_readable) {
   return true;
 }
 
-void DeliveryPool::Pump(bool fd_readable) {
-  if (app_) Round(std::chrono::milliseconds(0), fd_readable);
+void DeliveryPool::Pump() {
+  if (app_) Round(std::chrono::milliseconds(0));
 }
 
 int DeliveryPool::fd() const { return app_ ? app_->fd() : -1; }

@@ -91,9 +91,7 @@ class DeliveryPool {
   // NextWait(), and calls Pump() after each wait and after submitting. Drain, called from that
   // thread, runs the rounds itself until the deliveries are done.
   void StartDriven();
-  // One round without waiting; the driving thread. `fd_readable`: whether fd() polled readable
-  // (false spares a system call when the round only starts work).
-  void Pump(bool fd_readable = true);
+  void Pump();                                // one round without waiting; the driving thread
   int fd() const;                             // readable when Pump has work; -1 before StartDriven
   std::chrono::milliseconds NextWait() const;  // until the next timer (negative: none)
 
@@ -126,7 +124,7 @@ class DeliveryPool {
   // One round of the driven loop: starts what may start, waits up to `max_wait` or the next
   // timer for answers, and settles them. False once the pool is stopping and nothing is under
   // way. The driving thread only.
-  bool Round(std::chrono::milliseconds max_wait, bool fd_readable = true);
+  bool Round(std::chrono::milliseconds max_wait);
   Job* TakeJobLocked(MonoTime now);
   // False for a job whose events only wait for their dead-letter publish to be tried again.
   static bool NeedsAttempt(const Job& job);

@@ -3,8 +3,6 @@
 // connection handling and hostile answers. Every wait is bounded.
 #include "sidecar/delivery/async_app_client.h"
 
-#include <poll.h>
-
 #include <gtest/gtest.h>
 
 #include "tests/sidecar/delivery/scripted_app.h"
@@ -222,31 +220,6 @@ TEST_F(AsyncAppClientTest, ARequestThatCouldSplitIsNeverSent) {
   EXPECT_EQ(Deliver(*client, Request(), milliseconds(5000), "orders").outcome, DeliveryOutcome::kFinal);
   EXPECT_EQ(app.connections(), 0);
   EXPECT_EQ(client->running(), 0u);
-}
-
-// The link thread polls fd() itself and says when it was quiet: a Wait that would not block then
-// skips epoll_wait, and what is ready is read by the next Wait told otherwise.
-TEST_F(AsyncAppClientTest, AQuietDescriptorSkipsTheKernelButNotWhatFailedAtOnce) {
-  ScriptedApp app([](int, const std::string&) { return ScriptedApp::Reply{kOk}; });
-  auto client = Client(app.port());
-  ASSERT_EQ(Deliver(*client).outcome, DeliveryOutcome::kDelivered);  // opens the connection
-  // On the kept-alive connection Begin sends the request itself: the answer is all there is to wait for.
-  client->Begin("/orders", Request(), milliseconds(5000), reinterpret_cast<void*>(7));
-  pollfd p{client->fd(), POLLIN, 0};
-  ASSERT_EQ(::poll(&p, 1, 5000), 1) << "the answer arrives";
-  EXPECT_TRUE(client->Wait(milliseconds(0), /*fd_readable=*/false).empty());
-  EXPECT_EQ(client->running(), 1u) << "the answer waits for a Wait that reads";
-  auto done = client->Wait(milliseconds(0), /*fd_readable=*/true);
-  ASSERT_EQ(done.size(), 1u);
-  EXPECT_EQ(done[0].tag, reinterpret_cast<void*>(7));
-  EXPECT_EQ(done[0].result.outcome, DeliveryOutcome::kDelivered);
-
-  DeliveryRequest injected = Request();
-  injected.headers.emplace_back("x-note", "a\r\nX-Injected: 1");
-  client->Begin("/orders", injected, milliseconds(5000), reinterpret_cast<void*>(8));
-  done = client->Wait(milliseconds(0), /*fd_readable=*/false);
-  ASSERT_EQ(done.size(), 1u) << "failed at once: returned without the kernel";
-  EXPECT_EQ(done[0].result.outcome, DeliveryOutcome::kFinal);
 }
 
 TEST_F(AsyncAppClientTest, AWakeUpEndsTheWaitAndIsDrained) {
