@@ -188,27 +188,24 @@ void LinkLoop::Run() {
   MonoTime last_timeout_check = clock_.Now();
   nlohmann::json report = LoadReport();
   while (true) {
-    std::vector<zmq::pollitem_t> items;
-    items.push_back({nullptr, wakeup_.fd(), ZMQ_POLLIN, 0});
-    items.push_back({router_.handle(), 0, ZMQ_POLLIN, 0});
-    items.push_back({control_->socket().handle(), 0, ZMQ_POLLIN, 0});
-    peers_.AddPollItems(&items);
-    const size_t pool_item = items.size();
+    poll_.Clear();
+    const size_t wakeup_item = poll_.AddFd(wakeup_.fd());
+    const size_t router_item = poll_.AddSocket(router_, &router_unchecked_);
+    const size_t control_item = control_->AddToPoll(poll_);
+    const size_t first_peer = poll_.size();
+    peers_.AddToPoll(poll_);
+    const size_t end_of_peers = poll_.size();
     std::chrono::milliseconds wait(100);
     if (pool_.fd() >= 0) {
-      items.push_back({nullptr, pool_.fd(), ZMQ_POLLIN, 0});
+      poll_.AddFd(pool_.fd());
       if (auto next = pool_.NextWait(); next.count() >= 0 && next < wait) wait = next;
     }
-    try {
-      zmq::poll(items.data(), items.size(), wait);
-    } catch (const zmq::error_t& e) {
-      if (e.num() != EINTR) ZR_LOG(kError, "link", "poll failed", {{"error", e.what()}});
-    }
-    if (items[0].revents & ZMQ_POLLIN) wakeup_.Drain();
-    if (items[1].revents & ZMQ_POLLIN) OnInbound();
-    if (items[2].revents & ZMQ_POLLIN) control_->OnReadable();
-    for (size_t i = 3; i < pool_item; ++i) {
-      if (items[i].revents & ZMQ_POLLIN) peers_.OnReadable(i - 3, dispatcher_);
+    poll_.Wait(wait);
+    if (poll_.Readable(wakeup_item)) wakeup_.Drain();
+    if (poll_.Readable(router_item)) OnInbound();
+    if (poll_.Readable(control_item)) control_->OnReadable();
+    for (size_t i = first_peer; i < end_of_peers; ++i) {
+      if (poll_.Readable(i)) peers_.OnReadable(i - first_peer, dispatcher_);
     }
     operator_connected_.store(control_->connected());
 
@@ -261,7 +258,10 @@ void LinkLoop::OnInbound() {
     std::vector<zmq::message_t> parts;
     try {
       zmq::message_t identity;
-      if (!router_.recv(identity, zmq::recv_flags::dontwait)) return;
+      if (!router_.recv(identity, zmq::recv_flags::dontwait)) {
+        router_unchecked_ = false;  // read until EAGAIN: nothing waits, and the next arrival is signalled
+        return;
+      }
       parts.push_back(std::move(identity));
       while (parts.back().more()) {
         zmq::message_t part;
@@ -288,6 +288,7 @@ void LinkLoop::OnInbound() {
     }
     auto reply = [&](const wire::LinkMessage& m) {
       std::string frame = wire::EncodeLinkMessage(m);
+      router_unchecked_ = true;
       try {
         router_.send(zmq::buffer(peer), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
         router_.send(zmq::buffer(frame), zmq::send_flags::dontwait);
@@ -400,6 +401,7 @@ void LinkLoop::FlushReplies() {
     if (in.acks.empty() && in.nacks.empty() && in.credit_back == 0) continue;
     auto send = [&](const wire::LinkMessage& m) {
       std::string frame = wire::EncodeLinkMessage(m);
+      router_unchecked_ = true;
       try {
         router_.send(zmq::buffer(peer), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
         router_.send(zmq::buffer(frame), zmq::send_flags::dontwait);

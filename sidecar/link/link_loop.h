@@ -29,6 +29,7 @@
 #include "sidecar/link/dispatcher.h"
 #include "sidecar/link/link_security.h"
 #include "sidecar/link/peer_links.h"
+#include "sidecar/link/socket_poll.h"
 #include "sidecar/routing/control_channel.h"
 #include "sidecar/routing/table_holder.h"
 #include "sidecar/sidecar_config.h"
@@ -100,6 +101,8 @@ class LinkLoop {
 
   LinkSecurity security_;  // before the sockets: its ZAP handler outlives them
   zmq::socket_t router_;
+  bool router_unchecked_ = true;  // SocketPoll's flag: set after every send on router_
+  SocketPoll poll_;
   std::unique_ptr<ControlChannel> control_;
   Dispatcher dispatcher_;
   PeerLinks peers_;

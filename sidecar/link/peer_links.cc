@@ -10,6 +10,7 @@ struct PeerLinks::Peer {
   std::string endpoint;
   std::string public_key;  // the peer's CURVE key, from the table
   zmq::socket_t socket;
+  bool unchecked = true;  // SocketPoll's flag: set on (re)creation and after every send
   MonoTime connected_at{};
   uint32_t credit = 0;
   bool alive = false;  // has answered since the last HELLO
@@ -56,6 +57,7 @@ PeerLinks::Peer& PeerLinks::GetOrConnect(const Endpoint& endpoint) {
 void PeerLinks::Connect(Peer& p) {
   p.connected_at = clock_.Now();
   p.socket = zmq::socket_t(context_, zmq::socket_type::dealer);
+  p.unchecked = true;
   p.socket.set(zmq::sockopt::routing_id, config_.sidecar_id);
   p.socket.set(zmq::sockopt::linger, 0);
   p.socket.set(zmq::sockopt::immediate, 1);  // never queue events to a peer not connected
@@ -105,6 +107,7 @@ void PeerLinks::SendHello(Peer& p, MonoTime now) {
 bool PeerLinks::SendFrame(Peer& p, const std::string& frame, Dispatcher* dispatcher) {
   bool sent = false;
   try {
+    p.unchecked = true;
     sent = p.socket.send(zmq::buffer(frame), zmq::send_flags::dontwait).has_value();
   } catch (const zmq::error_t& e) {
     ZR_LOG(kWarn, "link", "send failed", {{"peer", p.sidecar_id}, {"error", e.what()}});
@@ -157,10 +160,10 @@ void PeerLinks::OnTable(const RoutingTable& table) {
   metrics_.peers.With({}).Set(static_cast<double>(peers_.size()));
 }
 
-void PeerLinks::AddPollItems(std::vector<zmq::pollitem_t>* items) {
+void PeerLinks::AddToPoll(SocketPoll& poll) {
   poll_order_.clear();
   for (auto& [id, peer] : peers_) {
-    items->push_back({peer->socket.handle(), 0, ZMQ_POLLIN, 0});
+    poll.AddSocket(peer->socket, &peer->unchecked);
     poll_order_.push_back(peer.get());
   }
 }
@@ -176,7 +179,10 @@ void PeerLinks::OnReadable(size_t index, Dispatcher& dispatcher) {
     } catch (const zmq::error_t&) {
       return;
     }
-    if (!got) return;
+    if (!got) {
+      p.unchecked = false;  // read until EAGAIN: nothing waits, and the next arrival is signalled
+      return;
+    }
     auto decoded = wire::DecodeLinkMessage(msg.to_string_view());
     if (!decoded.ok()) {
       metrics_.link_rejected.With({"malformed"}).Increment();

@@ -25,6 +25,7 @@
 #include "sidecar/link/dispatcher.h"
 #include "sidecar/link/event_sink.h"
 #include "sidecar/link/link_security.h"
+#include "sidecar/link/socket_poll.h"
 #include "sidecar/sidecar_config.h"
 #include "sidecar/sidecar_metrics.h"
 
@@ -43,9 +44,9 @@ class PeerLinks final : public EventSink {
   void Flush(Dispatcher& dispatcher);
   // Closes links to peers no longer in the table.
   void OnTable(const RoutingTable& table);
-  // Appends one poll item per peer socket; PeerAt(i) maps an index back.
-  void AddPollItems(std::vector<zmq::pollitem_t>* items);
-  // Reads every message waiting on the peer at poll index `index` (relative to AddPollItems).
+  // Registers every peer socket with `poll`, in an order OnReadable's index refers to.
+  void AddToPoll(SocketPoll& poll);
+  // Reads every message waiting on the peer at `index` (0 is the first socket AddToPoll added).
   void OnReadable(size_t index, Dispatcher& dispatcher);
   // Heartbeats, HELLO retries and loss detection.
   void Tick(Dispatcher& dispatcher);

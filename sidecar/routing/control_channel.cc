@@ -58,6 +58,7 @@ bool ControlChannel::Start() {
 void ControlChannel::SendMessage(wire::ControlCommand command, nlohmann::json body) {
   std::string frame = wire::EncodeControlMessage({command, std::move(body)});
   try {
+    unchecked_ = true;
     (void)socket_.send(zmq::buffer(frame), zmq::send_flags::dontwait);
   } catch (const zmq::error_t& e) {
     ZR_LOG(kWarn, "control", "send to operator failed", {{"error", e.what()}});
@@ -107,7 +108,10 @@ bool ControlChannel::OnReadable() {
     } catch (const zmq::error_t&) {
       break;
     }
-    if (!got) break;
+    if (!got) {
+      unchecked_ = false;  // read until EAGAIN: nothing waits, and the next arrival is signalled
+      break;
+    }
     auto decoded = wire::DecodeControlMessage(msg.to_string_view());
     if (!decoded.ok()) {
       ZR_LOG(kWarn, "control", "malformed message from operator", {{"error", decoded.status().ToString()}});

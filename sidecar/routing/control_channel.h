@@ -19,6 +19,7 @@
 
 #include "common/util/clock.h"
 #include "common/wire/control_messages.h"
+#include "sidecar/link/socket_poll.h"
 #include "sidecar/routing/table_holder.h"
 #include "sidecar/sidecar_config.h"
 #include "sidecar/sidecar_metrics.h"
@@ -33,6 +34,8 @@ class ControlChannel {
   // Loads the cached table, if any, and connects. Returns true when a cached table was installed.
   bool Start();
   zmq::socket_t& socket() { return socket_; }
+  // Registers the socket with `poll` (with the flag SocketPoll needs) and returns its index.
+  size_t AddToPoll(SocketPoll& poll) { return poll.AddSocket(socket_, &unchecked_); }
   // Handles every waiting message. Returns true when the table changed.
   bool OnReadable();
   // Heartbeats and re-registration. `load` is the report sent with the heartbeat.
@@ -55,6 +58,7 @@ class ControlChannel {
   SidecarMetrics& metrics_;
   std::string cache_path_;
   zmq::socket_t socket_;
+  bool unchecked_ = true;  // SocketPoll's flag: set after every send
   bool connected_ = false;  // the operator answered since the last register
   MonoTime last_heard_{};
   MonoTime last_register_{};

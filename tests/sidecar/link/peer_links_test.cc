@@ -35,11 +35,11 @@ class PeerLinksTest : public ::testing::Test {
   void Turn(std::chrono::milliseconds advance = std::chrono::milliseconds(50)) {
     dispatcher_.Pump(links_);
     links_.Flush(dispatcher_);
-    std::vector<zmq::pollitem_t> items;
-    links_.AddPollItems(&items);
-    zmq::poll(items, std::chrono::milliseconds(5));
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (items[i].revents & ZMQ_POLLIN) links_.OnReadable(i, dispatcher_);
+    poll_.Clear();
+    links_.AddToPoll(poll_);
+    poll_.Wait(std::chrono::milliseconds(5));
+    for (size_t i = 0; i < poll_.size(); ++i) {
+      if (poll_.Readable(i)) links_.OnReadable(i, dispatcher_);
     }
     links_.Tick(dispatcher_);
     clock_.Advance(advance);
@@ -91,6 +91,7 @@ class PeerLinksTest : public ::testing::Test {
   Dispatcher dispatcher_{outbox_, clock_, metrics_};
   LinkSecurity security_{config_, context_, metrics_};
   PeerLinks links_{context_, config_, clock_, metrics_, security_};
+  SocketPoll poll_;
   RoutingTablePtr table_;
 };
 
